@@ -1,0 +1,149 @@
+//! Runs a parsed command line and reports the outcome: diagnostics, a summary, an exit code.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::build::{self, BuildOptions};
+use crate::cli::{BuildArgs, CheckArgs, Cli, Command, Format};
+use crate::error::{Diagnostic, Error, Severity, display_path};
+
+/// Runs `cli`, printing results to `out` and problems to `err`; returns the exit code.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let result = match cli.command {
+        Command::Build(args) => run_build(&args, out, err),
+        Command::Check(args) => run_check(&args, out, err),
+        Command::Init(args) => crate::init::init(&args.dir).map(|created| {
+            let _ = writeln!(
+                out,
+                "created a new site in {} ({} files); build it with `upnotes build --root {}`",
+                display_path(&args.dir),
+                created,
+                display_path(&args.dir)
+            );
+        }),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(error) => {
+            report_error(&error, err);
+            error.exit_code()
+        }
+    }
+}
+
+fn run_build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> crate::error::Result<()> {
+    let options = BuildOptions {
+        root: args.root.root.clone(),
+        output: args.output.clone(),
+        base_url: args.base_url.clone(),
+        drafts: args.drafts,
+        strict: args.strict,
+        force: args.force,
+    };
+    let report = build::build(&options)?;
+    print_diagnostics(&report.warnings, err);
+    let _ = writeln!(
+        out,
+        "built {} pages and {} files into {} in {} ms{}",
+        report.pages,
+        report.files,
+        display_path(&report.output),
+        report.elapsed.as_millis(),
+        warnings_suffix(report.warnings.len()),
+    );
+    Ok(())
+}
+
+fn run_check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> crate::error::Result<()> {
+    let (mut diagnostics, failed) = match build::load(&args.root.root, args.drafts) {
+        Ok(loaded) => (loaded.diagnostics, false),
+        Err(Error::Content(diagnostics)) => (diagnostics, true),
+        Err(other) => return Err(other),
+    };
+    if args.strict {
+        diagnostics.make_strict();
+    }
+    let failed = failed || diagnostics.has_errors();
+    let sorted = diagnostics.sorted();
+    match args.format {
+        Format::Json => {
+            let items: Vec<JsonDiagnostic> = sorted.iter().map(JsonDiagnostic::from).collect();
+            let json = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string());
+            let _ = writeln!(out, "{json}");
+        }
+        Format::Text => {
+            print_diagnostics(&sorted, err);
+            let errors = sorted.iter().filter(|d| d.is_error()).count();
+            let _ = writeln!(
+                out,
+                "checked: {} error(s), {} warning(s)",
+                errors,
+                sorted.len() - errors
+            );
+        }
+    }
+    if failed {
+        // Already printed; an empty content error only sets the exit code.
+        return Err(Error::Content(crate::error::Diagnostics::new()));
+    }
+    Ok(())
+}
+
+/// A diagnostic as `check --format json` prints it.
+#[derive(Debug, Serialize)]
+struct JsonDiagnostic {
+    severity: &'static str,
+    path: String,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: String,
+}
+
+impl From<&Diagnostic> for JsonDiagnostic {
+    fn from(d: &Diagnostic) -> Self {
+        JsonDiagnostic {
+            severity: match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            path: display_path(&d.path),
+            line: d.position.map(|p| p.line),
+            column: d.position.map(|p| p.column),
+            message: d.message.clone(),
+        }
+    }
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic], err: &mut dyn Write) {
+    for d in diagnostics {
+        let _ = writeln!(err, "{d}");
+    }
+}
+
+fn report_error(error: &Error, err: &mut dyn Write) {
+    match error {
+        Error::Content(diagnostics) => {
+            if diagnostics.is_empty() {
+                return;
+            }
+            let errors = diagnostics.error_count();
+            print_diagnostics(&diagnostics.clone().sorted(), err);
+            let _ = writeln!(
+                err,
+                "error: build failed with {errors} error(s); nothing was written"
+            );
+        }
+        other => {
+            let _ = writeln!(err, "error: {other}");
+        }
+    }
+}
+
+fn warnings_suffix(count: usize) -> String {
+    match count {
+        0 => String::new(),
+        1 => " (1 warning)".to_string(),
+        n => format!(" ({n} warnings)"),
+    }
+}

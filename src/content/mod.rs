@@ -1,0 +1,266 @@
+//! Reading `content/`: which files are pages and which are static files, each page split and parsed.
+
+pub mod frontmatter;
+pub mod urls;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::{Diagnostic, Diagnostics, Position};
+use frontmatter::FrontMatter;
+
+/// The content folder name, at the site root.
+pub const CONTENT_DIR: &str = "content";
+
+/// A Markdown source file, parsed.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Path relative to `content/`, with `/` separators (e.g. `upgrades/0.28.x/precision.md`).
+    pub rel: String,
+    /// Path relative to the site root, for messages (e.g. `content/upgrades/0.28.x/precision.md`).
+    pub source: PathBuf,
+    /// The front matter (defaults when the file has none).
+    pub front_matter: FrontMatter,
+    /// True when the file has a front matter block.
+    pub has_front_matter: bool,
+    /// The whole file, front matter included (for snippets in messages).
+    pub text: String,
+    /// Byte offset of the Markdown body in `text`.
+    pub body_start: usize,
+    /// 1-based line of the body's first line in the file.
+    pub body_line: usize,
+}
+
+impl Document {
+    /// The Markdown after the front matter.
+    pub fn body(&self) -> &str {
+        &self.text[self.body_start..]
+    }
+}
+
+/// A file under `content/` that is copied as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticFile {
+    /// Path relative to `content/`, with `/` separators.
+    pub rel: String,
+    /// Absolute path on disk.
+    pub path: PathBuf,
+}
+
+/// Everything found under `content/`.
+#[derive(Debug, Default)]
+pub struct Content {
+    /// Markdown documents, sorted by `rel`.
+    pub documents: Vec<Document>,
+    /// Other files, sorted by `rel`.
+    pub static_files: Vec<StaticFile>,
+}
+
+/// Options for loading content.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Keep documents with `draft: true`.
+    pub drafts: bool,
+}
+
+/// Walks `root/content`, reads every Markdown file in parallel and collects all problems.
+pub fn load(root: &Path, options: LoadOptions, diagnostics: &mut Diagnostics) -> Content {
+    let content_dir = root.join(CONTENT_DIR);
+    let (markdown, static_files) = walk(&content_dir, diagnostics);
+    let results: Vec<(Option<Document>, Vec<Diagnostic>)> = markdown
+        .par_iter()
+        .map(|rel| read_document(&content_dir, rel))
+        .collect();
+    let mut documents = Vec::with_capacity(results.len());
+    for (document, problems) in results {
+        diagnostics.extend(problems);
+        if let Some(document) = document {
+            if options.drafts || document.front_matter.draft != Some(true) {
+                documents.push(document);
+            }
+        }
+    }
+    Content {
+        documents,
+        static_files,
+    }
+}
+
+/// Lists Markdown files and static files, sorted, skipping hidden and editor temporary files.
+fn walk(content_dir: &Path, diagnostics: &mut Diagnostics) -> (Vec<String>, Vec<StaticFile>) {
+    let mut markdown = Vec::new();
+    let mut static_files = Vec::new();
+    if !content_dir.is_dir() {
+        diagnostics.push(Diagnostic::error(
+            CONTENT_DIR,
+            "no content folder: create `content/` with an `index.md`, or run `upnotes init`",
+        ));
+        return (markdown, static_files);
+    }
+    let walker = walkdir::WalkDir::new(content_dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().map_or_else(|| PathBuf::from(CONTENT_DIR), Path::to_path_buf);
+                let message = if e.loop_ancestor().is_some() {
+                    "symbolic link loop: remove or fix the link".to_string()
+                } else {
+                    format!("cannot read: {e}")
+                };
+                diagnostics.push(Diagnostic::error(relative_to_root(content_dir, &path), message));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Some(rel) = rel_path(content_dir, entry.path()) else {
+            continue;
+        };
+        if rel.ends_with(".md") || rel.ends_with(".markdown") {
+            markdown.push(rel);
+        } else {
+            static_files.push(StaticFile {
+                rel,
+                path: entry.path().to_path_buf(),
+            });
+        }
+    }
+    (markdown, static_files)
+}
+
+/// Dot files and editor leftovers (`foo~`, `#foo#`, `.swp`) are never content.
+pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
+}
+
+fn rel_path(base: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(base).ok()?;
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(parts.join("/"))
+}
+
+fn relative_to_root(content_dir: &Path, path: &Path) -> PathBuf {
+    match path.strip_prefix(content_dir) {
+        Ok(rel) => Path::new(CONTENT_DIR).join(rel),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// Reads and parses one Markdown file; a document is returned whenever the file could be read as text,
+/// so later stages can still check it.
+fn read_document(content_dir: &Path, rel: &str) -> (Option<Document>, Vec<Diagnostic>) {
+    let source = Path::new(CONTENT_DIR).join(rel);
+    let bytes = match std::fs::read(content_dir.join(rel)) {
+        Ok(bytes) => bytes,
+        Err(e) => return (None, vec![Diagnostic::error(source, format!("cannot read: {e}"))]),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let position = Position::of_offset(valid, valid.len());
+            let problem = Diagnostic::error(
+                source,
+                "the file is not valid UTF-8: save it with UTF-8 encoding",
+            )
+            .at(valid, position);
+            return (None, vec![problem]);
+        }
+    };
+    parse_document(rel, source, &text)
+}
+
+/// Parses a document's text (pure: used by the loader, tests and fuzzing).
+pub fn parse_document(
+    rel: &str,
+    source: PathBuf,
+    text: &str,
+) -> (Option<Document>, Vec<Diagnostic>) {
+    let mut problems = Vec::new();
+    let Ok(split) = frontmatter::split(text) else {
+        problems.push(
+            Diagnostic::error(
+                source,
+                "front matter is never closed: add a line `---` after the last key",
+            )
+            .at(text, Position::start()),
+        );
+        return (None, problems);
+    };
+    let mut front_matter = FrontMatter::default();
+    if let Some(yaml) = split.yaml {
+        match frontmatter::parse(yaml, split.yaml_line) {
+            Ok(parsed) => {
+                front_matter = parsed.front_matter;
+                problems.extend(parsed.unknown_keys.into_iter().map(|p| {
+                    Diagnostic::warning(source.clone(), p.message).at(text, p.position)
+                }));
+            }
+            Err(p) => {
+                problems.push(Diagnostic::error(source, p.message).at(text, p.position));
+                return (None, problems);
+            }
+        }
+    }
+    let body_start = text.len() - split.body.len();
+    let document = Document {
+        rel: rel.to_string(),
+        source,
+        front_matter,
+        has_front_matter: split.yaml.is_some(),
+        text: text.to_string(),
+        body_start,
+        body_line: split.body_line,
+    };
+    (Some(document), problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_document_reports_unclosed_front_matter_at_line_one() {
+        let (doc, problems) = parse_document("a.md", "content/a.md".into(), "---\ntitle: x\n");
+        assert!(doc.is_none());
+        assert_eq!(
+            problems[0].headline(),
+            "content/a.md:1:1: error: front matter is never closed: add a line `---` after the last key"
+        );
+    }
+
+    #[test]
+    fn parse_document_keeps_body_line() {
+        let (doc, problems) =
+            parse_document("a.md", "content/a.md".into(), "---\ntitle: x\n---\nhello\n");
+        assert!(problems.is_empty());
+        let doc = doc.expect("parsed");
+        assert_eq!(doc.body(), "hello\n");
+        assert_eq!(doc.body_line, 4);
+        assert_eq!(doc.front_matter.title.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn editor_files_are_ignored() {
+        for name in [".hidden.md", "note.md~", "#note.md#", ".note.md.swp", "x.tmp"] {
+            assert!(is_ignored(std::ffi::OsStr::new(name)), "{name}");
+        }
+        assert!(!is_ignored(std::ffi::OsStr::new("note.md")));
+    }
+}

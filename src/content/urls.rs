@@ -1,0 +1,175 @@
+//! Pretty URLs for content paths, and relative links between them (pure string functions).
+//!
+//! URLs here are site-relative without a leading slash: `""` is the home page, `guide/intro/` a page,
+//! `guide/images/d.png` a file. Pages link to each other with relative hrefs, so one build works
+//! under any base path and, with `index.html` appended to folder links, from `file://`.
+
+/// The site-relative URL of a Markdown file at `rel` (relative to `content/`).
+///
+/// `index.md`, `_index.md` and `README.md` stand for their folder; `a/b.md` becomes `a/b/`.
+pub fn page_url(rel: &str) -> String {
+    let stem = rel
+        .strip_suffix(".md")
+        .or_else(|| rel.strip_suffix(".markdown"))
+        .unwrap_or(rel);
+    let (dir, name) = match stem.rfind('/') {
+        Some(i) => (&stem[..=i], &stem[i + 1..]),
+        None => ("", stem),
+    };
+    if is_index_name(name) {
+        dir.to_string()
+    } else {
+        format!("{dir}{name}/")
+    }
+}
+
+/// File stems that stand for their folder.
+pub fn is_index_name(stem: &str) -> bool {
+    stem == "index" || stem == "_index" || stem.eq_ignore_ascii_case("readme")
+}
+
+/// The folder part of a content path (`a/b.md` -> `a/`), with a trailing slash, `""` at the top.
+pub fn parent_dir(rel: &str) -> &str {
+    match rel.rfind('/') {
+        Some(i) => &rel[..=i],
+        None => "",
+    }
+}
+
+/// Resolves `link` (a relative path, possibly with `..`) against folder `dir` (`""` or ending in `/`).
+///
+/// Returns `None` when the link climbs above the top, so it can never point outside the site.
+pub fn join(dir: &str, link: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    let trailing_slash = link.ends_with('/');
+    for part in link.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    let mut joined = parts.join("/");
+    if trailing_slash && !joined.is_empty() {
+        joined.push('/');
+    }
+    Some(joined)
+}
+
+/// The href that leads from the page at URL `from` to the site-relative `to`.
+///
+/// `from` is a page URL (a folder, ending in `/`, or `""`). With `index_files`, links to folders get
+/// `index.html` appended so they work from `file://`.
+pub fn relative(from: &str, to: &str, index_files: bool) -> String {
+    let from_parts: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
+    let to_parts: Vec<&str> = to.split('/').filter(|p| !p.is_empty()).collect();
+    let to_is_dir = to.is_empty() || to.ends_with('/');
+    let common = from_parts
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut href = "../".repeat(from_parts.len() - common);
+    href.push_str(&to_parts[common..].join("/"));
+    if to_is_dir && common < to_parts.len() {
+        href.push('/');
+    }
+    if to_is_dir && index_files {
+        href.push_str("index.html");
+    } else if href.is_empty() {
+        href.push_str("./");
+    }
+    encode_path(&href)
+}
+
+/// The prefix that leads from page URL `from` back to the site root (`""` -> `./`, `a/b/` -> `../../`).
+pub fn root_prefix(from: &str) -> String {
+    let depth = from.split('/').filter(|p| !p.is_empty()).count();
+    if depth == 0 {
+        "./".to_string()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
+/// Percent-encodes what may not appear raw in an href path (spaces, quotes, non-ASCII ...).
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@%".contains(&byte);
+        if keep && byte != b'\'' {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes in a link written by an author, so `my%20page.md` finds `my page.md`.
+pub fn decode_path(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_urls_are_pretty() {
+        assert_eq!(page_url("index.md"), "");
+        assert_eq!(page_url("about.md"), "about/");
+        assert_eq!(page_url("guide/_index.md"), "guide/");
+        assert_eq!(page_url("guide/README.md"), "guide/");
+        assert_eq!(page_url("guide/0.28.x/note.md"), "guide/0.28.x/note/");
+    }
+
+    #[test]
+    fn join_resolves_dots_and_refuses_to_climb_out() {
+        assert_eq!(join("a/b/", "../c.md").as_deref(), Some("a/c.md"));
+        assert_eq!(join("", "./images/d.png").as_deref(), Some("images/d.png"));
+        assert_eq!(join("a/", "../../x"), None);
+        assert_eq!(join("a/", "b/").as_deref(), Some("a/b/"));
+    }
+
+    #[test]
+    fn relative_hrefs_between_pages() {
+        assert_eq!(relative("", "about/", false), "about/");
+        assert_eq!(relative("about/", "", false), "../");
+        assert_eq!(relative("about/", "", true), "../index.html");
+        assert_eq!(relative("a/b/", "a/c/", false), "../c/");
+        assert_eq!(relative("a/b/", "a/b/", false), "./");
+        assert_eq!(relative("a/b/", "a/img/x.png", false), "../img/x.png");
+        assert_eq!(relative("", "my page/", false), "my%20page/");
+    }
+
+    #[test]
+    fn root_prefix_climbs_to_the_top() {
+        assert_eq!(root_prefix(""), "./");
+        assert_eq!(root_prefix("a/b/"), "../../");
+    }
+
+    #[test]
+    fn decode_reverses_encode() {
+        assert_eq!(decode_path("my%20page.md"), "my page.md");
+        assert_eq!(decode_path("100%"), "100%");
+        assert_eq!(decode_path("%e2%82%ac"), "€");
+    }
+}

@@ -1,0 +1,22 @@
+//! upnotes: a static site generator for software upgrade notes.
+//!
+//! The modules follow the data flow: [`config`] and [`content`] are read, [`site`] assembles the
+//! model, [`markdown`] and [`highlight`] render bodies, [`templates`] and [`render`] produce pages,
+//! [`output`] writes them safely. [`build`] runs the whole pipeline; [`commands`] maps the CLI onto it.
+
+pub mod build;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod highlight;
+pub mod init;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod templates;
+pub mod yaml;
+
+pub use commands::run;

@@ -1,0 +1,532 @@
+//! Markdown -> HTML, a table of contents and link problems, as a pass over pulldown-cmark events.
+//!
+//! What it adds to CommonMark: GitHub extensions (tables, footnotes, strikethrough, task lists, bare
+//! URL autolinks), heading ids as GitHub makes them (with `{#id}` respected), relative links rewritten
+//! through a [`LinkResolver`], and code blocks highlighted by [`crate::highlight`].
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use pulldown_cmark::{
+    CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeWithOffset,
+};
+use serde::Serialize;
+
+use crate::error::Position;
+use crate::highlight;
+
+/// What a link destination becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// Leave the destination as written (external, absolute, or not ours to judge).
+    Keep,
+    /// Use this href instead.
+    Rewrite(String),
+    /// The target does not exist: keep the link and warn with this message.
+    Broken(String),
+}
+
+/// Turns link destinations written in a page into hrefs valid in its output location.
+pub trait LinkResolver {
+    /// Resolves one link or image destination as written by the author.
+    fn resolve(&self, destination: &str) -> Resolved;
+}
+
+/// A resolver that keeps every link as written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeepLinks;
+
+impl LinkResolver for KeepLinks {
+    fn resolve(&self, _: &str) -> Resolved {
+        Resolved::Keep
+    }
+}
+
+/// One heading in the table of contents; headings nest under the nearest shallower one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TocEntry {
+    /// 1 to 6.
+    pub level: u8,
+    /// The heading's id (anchor).
+    pub id: String,
+    /// The heading's text, without markup.
+    pub title: String,
+    /// Deeper headings under this one.
+    pub children: Vec<TocEntry>,
+}
+
+/// A rendered Markdown document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// The HTML body.
+    pub html: String,
+    /// Headings, nested.
+    pub toc: Vec<TocEntry>,
+    /// Text of the first heading, if any (a title for pages without front matter).
+    pub first_heading: Option<String>,
+    /// Every heading id in the page, in order.
+    pub heading_ids: Vec<String>,
+    /// Problems found, with positions in the file.
+    pub warnings: Vec<(Position, String)>,
+}
+
+/// A Markdown text and where it sits in its file.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The Markdown.
+    pub text: &'a str,
+    /// 1-based line of `text`'s first line in its file, for positions in warnings.
+    pub first_line: usize,
+}
+
+/// The pulldown-cmark extensions upnotes enables.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+}
+
+/// Renders `source`, resolving links with `links`.
+pub fn render(source: Source<'_>, links: &dyn LinkResolver) -> Rendered {
+    let parser = Parser::new_ext(source.text, options()).into_offset_iter();
+    let events: Vec<(Event<'_>, Range<usize>)> = TextMergeWithOffset::new(parser).collect();
+    let mut pass = Pass {
+        source,
+        links,
+        out: Vec::with_capacity(events.len()),
+        warnings: Vec::new(),
+        headings: Vec::new(),
+        used_ids: HashSet::new(),
+        link_depth: 0,
+        warned_languages: HashSet::new(),
+    };
+    pass.reserve_explicit_ids(&events);
+    pass.run(events);
+    let mut html = String::with_capacity(source.text.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, pass.out.into_iter());
+    let heading_ids = pass.headings.iter().map(|h| h.id.clone()).collect();
+    let first_heading = pass.headings.first().map(|h| h.title.clone());
+    Rendered {
+        html,
+        toc: nest(pass.headings),
+        first_heading,
+        heading_ids,
+        warnings: pass.warnings,
+    }
+}
+
+struct Pass<'s, 'l> {
+    source: Source<'s>,
+    links: &'l dyn LinkResolver,
+    out: Vec<Event<'s>>,
+    warnings: Vec<(Position, String)>,
+    headings: Vec<TocEntry>,
+    used_ids: HashSet<String>,
+    link_depth: usize,
+    warned_languages: HashSet<String>,
+}
+
+impl<'s> Pass<'s, '_> {
+    /// Explicit `{#id}`s win over generated ids wherever they are in the page.
+    fn reserve_explicit_ids(&mut self, events: &[(Event<'s>, Range<usize>)]) {
+        for (event, _) in events {
+            if let Event::Start(Tag::Heading { id: Some(id), .. }) = event {
+                self.used_ids.insert(id.to_string());
+            }
+        }
+    }
+
+    fn run(&mut self, events: Vec<(Event<'s>, Range<usize>)>) {
+        let mut events = events.into_iter();
+        while let Some((event, range)) = events.next() {
+            match event {
+                Event::Start(Tag::Heading { .. }) => {
+                    let mut inner = Vec::new();
+                    for (e, r) in events.by_ref() {
+                        if matches!(e, Event::End(TagEnd::Heading(_))) {
+                            break;
+                        }
+                        inner.push((e, r));
+                    }
+                    self.heading(event, inner);
+                }
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    let mut code = String::new();
+                    for (e, _) in events.by_ref() {
+                        match e {
+                            Event::Text(t) => code.push_str(&t),
+                            Event::End(TagEnd::CodeBlock) => break,
+                            _ => {}
+                        }
+                    }
+                    self.code_block(&kind, &code, range);
+                }
+                other => self.inline(other, range),
+            }
+        }
+    }
+
+    /// Links, images and bare URLs; everything else passes through.
+    fn inline(&mut self, event: Event<'s>, range: Range<usize>) {
+        match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                self.link_depth += 1;
+                let dest_url = self.resolve(dest_url, &range);
+                self.out.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::End(TagEnd::Link) => {
+                self.link_depth = self.link_depth.saturating_sub(1);
+                self.out.push(Event::End(TagEnd::Link));
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = self.resolve(dest_url, &range);
+                self.out.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::Text(text) if self.link_depth == 0 => self.autolink(text),
+            other => self.out.push(other),
+        }
+    }
+
+    fn resolve(&mut self, dest: CowStr<'s>, range: &Range<usize>) -> CowStr<'s> {
+        match self.links.resolve(&dest) {
+            Resolved::Keep => dest,
+            Resolved::Rewrite(href) => href.into(),
+            Resolved::Broken(message) => {
+                let position = self.position(range.start);
+                self.warnings.push((position, message));
+                dest
+            }
+        }
+    }
+
+    fn heading(&mut self, start: Event<'s>, inner: Vec<(Event<'s>, Range<usize>)>) {
+        let Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) = start
+        else {
+            return;
+        };
+        let title = plain_text(inner.iter().map(|(e, _)| e));
+        let id = match id {
+            Some(id) => id.to_string(),
+            None => self.unique_id(&slugify(&title)),
+        };
+        self.headings.push(TocEntry {
+            level: level as u8,
+            id: id.clone(),
+            title,
+            children: Vec::new(),
+        });
+        self.out.push(Event::Start(Tag::Heading {
+            level,
+            id: Some(id.clone().into()),
+            classes,
+            attrs,
+        }));
+        for (e, r) in inner {
+            self.inline(e, r);
+        }
+        self.out.push(Event::InlineHtml(
+            format!(
+                "<a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
+                escape(&id)
+            )
+            .into(),
+        ));
+        self.out.push(Event::End(TagEnd::Heading(level)));
+    }
+
+    /// GitHub's rule: `foo`, then `foo-1`, `foo-2` ...
+    fn unique_id(&mut self, base: &str) -> String {
+        let base = if base.is_empty() { "section" } else { base };
+        let mut id = base.to_string();
+        let mut n = 0;
+        while self.used_ids.contains(&id) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        self.used_ids.insert(id.clone());
+        id
+    }
+
+    fn code_block(&mut self, kind: &CodeBlockKind<'_>, code: &str, range: Range<usize>) {
+        let info = match kind {
+            CodeBlockKind::Fenced(info) => info.as_ref(),
+            CodeBlockKind::Indented => "",
+        };
+        let block = highlight::highlight_block(info, code);
+        if let Some(language) = block.unknown_language {
+            if self.warned_languages.insert(language.clone()) {
+                let position = self.position(range.start);
+                self.warnings.push((
+                    position,
+                    format!("unknown code block language `{language}`: shown without highlighting"),
+                ));
+            }
+        }
+        self.out.push(Event::Html(block.html.into()));
+    }
+
+    /// Splits plain text around bare URLs, turning each into a link as GitHub does.
+    fn autolink(&mut self, text: CowStr<'s>) {
+        let found = find_urls(&text);
+        if found.is_empty() {
+            self.out.push(Event::Text(text));
+            return;
+        }
+        let mut last = 0;
+        for url in found {
+            if url.start > last {
+                self.out
+                    .push(Event::Text(text[last..url.start].to_string().into()));
+            }
+            let shown = &text[url.clone()];
+            let href = if shown.starts_with("www.") {
+                format!("http://{shown}")
+            } else {
+                shown.to_string()
+            };
+            self.out.push(Event::Start(Tag::Link {
+                link_type: LinkType::Autolink,
+                dest_url: href.into(),
+                title: "".into(),
+                id: "".into(),
+            }));
+            self.out.push(Event::Text(shown.to_string().into()));
+            self.out.push(Event::End(TagEnd::Link));
+            last = url.end;
+        }
+        if last < text.len() {
+            self.out.push(Event::Text(text[last..].to_string().into()));
+        }
+    }
+
+    fn position(&self, offset: usize) -> Position {
+        let p = Position::of_offset(self.source.text, offset);
+        Position::new(p.line + self.source.first_line - 1, p.column)
+    }
+}
+
+/// The text of inline events, without markup.
+fn plain_text<'a, 'e: 'a>(events: impl Iterator<Item = &'a Event<'e>>) -> String {
+    let mut text = String::new();
+    for event in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    text.trim().to_string()
+}
+
+/// A heading id as GitHub makes it: lower case, punctuation dropped, spaces to dashes.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '-' || c == '_' {
+            slug.extend(c.to_lowercase());
+        } else if c == ' ' {
+            slug.push('-');
+        }
+    }
+    slug
+}
+
+/// Nests a flat list of headings under the nearest shallower heading.
+fn nest(flat: Vec<TocEntry>) -> Vec<TocEntry> {
+    let mut roots: Vec<TocEntry> = Vec::new();
+    for entry in flat {
+        insert(&mut roots, entry);
+    }
+    roots
+}
+
+fn insert(siblings: &mut Vec<TocEntry>, entry: TocEntry) {
+    match siblings.last_mut() {
+        Some(last) if last.level < entry.level => insert(&mut last.children, entry),
+        _ => siblings.push(entry),
+    }
+}
+
+/// Byte ranges of bare URLs (`https://...`, `http://...`, `www....`) in `text`, GitHub-style.
+pub fn find_urls(text: &str) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while from < text.len() {
+        let rest = &text[from..];
+        let Some(start) = ["https://", "http://", "www."]
+            .iter()
+            .filter_map(|p| rest.find(p))
+            .min()
+        else {
+            break;
+        };
+        let start = from + start;
+        let boundary_ok = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || "*_~(\"'".contains(c));
+        let end = start
+            + text[start..]
+                .find(|c: char| c.is_whitespace() || c == '<')
+                .unwrap_or(text.len() - start);
+        let end = trim_url_end(&text[start..end]) + start;
+        let scheme_only = ["https://", "http://", "www."]
+            .iter()
+            .any(|p| text[start..end].len() <= p.len());
+        if boundary_ok && !scheme_only && text[start..end].contains('.') {
+            found.push(start..end);
+            from = end;
+        } else {
+            from = start + 1;
+            while !text.is_char_boundary(from) {
+                from += 1;
+            }
+        }
+    }
+    found
+}
+
+/// Drops trailing punctuation and unbalanced closing parentheses from a URL candidate.
+fn trim_url_end(url: &str) -> usize {
+    let mut end = url.len();
+    loop {
+        let candidate = &url[..end];
+        let Some(last) = candidate.chars().next_back() else {
+            return end;
+        };
+        let unbalanced_paren =
+            last == ')' && candidate.matches(')').count() > candidate.matches('(').count();
+        if "?!.,:*_~'\";".contains(last) || unbalanced_paren {
+            end -= last.len_utf8();
+        } else {
+            return end;
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    pulldown_cmark_escape::escape_html(&mut out, s).ok();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(md: &str) -> String {
+        render(
+            Source {
+                text: md,
+                first_line: 1,
+            },
+            &KeepLinks,
+        )
+        .html
+    }
+
+    #[test]
+    fn github_heading_ids_with_duplicates_and_explicit_ids() {
+        let r = render(
+            Source {
+                text: "# Hello, World!\n## Hello World\n## Hello World\n## Custom {#mine}\n## `code` & more\n",
+                first_line: 1,
+            },
+            &KeepLinks,
+        );
+        assert_eq!(
+            r.heading_ids,
+            ["hello-world", "hello-world-1", "hello-world-2", "mine", "code--more"]
+        );
+        assert_eq!(r.first_heading.as_deref(), Some("Hello, World!"));
+        assert_eq!(r.toc.len(), 1);
+        assert_eq!(r.toc[0].children.len(), 4);
+    }
+
+    #[test]
+    fn explicit_id_reserves_the_name_before_generated_ones() {
+        let r = render(
+            Source {
+                text: "## Setup\n## Other {#setup}\n",
+                first_line: 1,
+            },
+            &KeepLinks,
+        );
+        assert_eq!(r.heading_ids, ["setup-1", "setup"]);
+    }
+
+    #[test]
+    fn bare_urls_become_links_without_trailing_punctuation() {
+        let out = html("See https://example.org/a_(b). Or www.example.com, and (http://x.io/y).\n");
+        assert!(out.contains("<a href=\"https://example.org/a_(b)\">https://example.org/a_(b)</a>."), "{out}");
+        assert!(out.contains("<a href=\"http://www.example.com\">www.example.com</a>,"), "{out}");
+        assert!(out.contains("(<a href=\"http://x.io/y\">http://x.io/y</a>)"), "{out}");
+    }
+
+    #[test]
+    fn urls_inside_links_and_code_are_left_alone() {
+        let out = html("[https://a.org](https://b.org) `https://c.org`\n");
+        assert_eq!(out.matches("<a ").count(), 1, "{out}");
+        assert!(out.contains("<code>https://c.org</code>"));
+    }
+
+    #[test]
+    fn gfm_extensions_render() {
+        let out = html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n\nText[^1].\n\n[^1]: Note.\n");
+        assert!(out.contains("<table>"));
+        assert!(out.contains("<del>old</del>"));
+        assert!(out.contains("type=\"checkbox\""));
+        assert!(out.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn broken_links_warn_with_file_positions() {
+        struct Broken;
+        impl LinkResolver for Broken {
+            fn resolve(&self, dest: &str) -> Resolved {
+                Resolved::Broken(format!("no page {dest}"))
+            }
+        }
+        let r = render(
+            Source {
+                text: "Intro\n\nsee [x](gone.md)\n",
+                first_line: 5,
+            },
+            &Broken,
+        );
+        assert_eq!(r.warnings, [(Position::new(7, 5), "no page gone.md".to_string())]);
+    }
+
+    #[test]
+    fn raw_html_passes_through() {
+        assert!(html("<a name=\"old\"></a>\n\ntext\n").contains("<a name=\"old\"></a>"));
+    }
+}

@@ -1,0 +1,282 @@
+//! The site model: every page with its URL, title and layout, and the link targets between them.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::content::{Content, Document, StaticFile, urls};
+use crate::error::{Diagnostic, Diagnostics, Position};
+use crate::markdown::{LinkResolver, Resolved};
+
+/// Layout used when a page's front matter names none.
+pub const DEFAULT_LAYOUT: &str = "page";
+
+/// A page to render.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The parsed source.
+    pub doc: Document,
+    /// Site-relative URL (`""`, `guide/`, `guide/intro/`).
+    pub url: String,
+    /// Title from front matter, else the first heading, else the file name.
+    pub title: String,
+    /// Template name without `.html`.
+    pub layout: String,
+    /// Where the layout was named, for errors.
+    pub layout_position: Option<Position>,
+    /// Ordering among siblings in navigation.
+    pub weight: i64,
+}
+
+/// Every page and file of a site, ready to render.
+#[derive(Debug, Default)]
+pub struct Site {
+    /// Pages sorted by source path.
+    pub pages: Vec<Page>,
+    /// Files copied from `content/`.
+    pub static_files: Vec<StaticFile>,
+    /// What relative links in pages can point at.
+    pub targets: LinkTargets,
+}
+
+/// Maps content paths to URLs so links written between source files can be rewritten.
+#[derive(Debug, Default)]
+pub struct LinkTargets {
+    /// Markdown file (relative to `content/`) -> its URL, with a fragment for notes.
+    pub documents: HashMap<String, String>,
+    /// URLs of pages, to accept links to folders.
+    pub page_urls: HashSet<String>,
+    /// Static files relative to `content/`.
+    pub files: HashSet<String>,
+}
+
+/// Builds the site model, reporting URL clashes.
+pub fn assemble(content: Content, diagnostics: &mut Diagnostics) -> Site {
+    let mut by_url: BTreeMap<String, String> = BTreeMap::new();
+    let mut pages = Vec::with_capacity(content.documents.len());
+    for doc in content.documents {
+        let url = urls::page_url(&doc.rel);
+        if let Some(first) = by_url.get(&url) {
+            diagnostics.push(Diagnostic::error(
+                doc.source.clone(),
+                format!(
+                    "this page and content/{first} both become /{url}: rename or remove one of them"
+                ),
+            ));
+            continue;
+        }
+        by_url.insert(url.clone(), doc.rel.clone());
+        pages.push(page(doc, url));
+    }
+    let targets = LinkTargets {
+        documents: pages.iter().map(|p| (p.doc.rel.clone(), p.url.clone())).collect(),
+        page_urls: pages.iter().map(|p| p.url.clone()).collect(),
+        files: content.static_files.iter().map(|f| f.rel.clone()).collect(),
+    };
+    Site {
+        pages,
+        static_files: content.static_files,
+        targets,
+    }
+}
+
+fn page(doc: Document, url: String) -> Page {
+    let (layout, layout_position) = match &doc.front_matter.layout {
+        Some(l) => (
+            l.value.clone(),
+            Some(crate::content::frontmatter::location(&l.referenced)),
+        ),
+        None => (DEFAULT_LAYOUT.to_string(), None),
+    };
+    // Front matter positions are relative to the YAML, which starts on line 2 of the file.
+    let layout_position = layout_position.map(|p| Position::new(p.line + 1, p.column));
+    Page {
+        title: doc.front_matter.title.clone().unwrap_or_default(),
+        weight: doc.front_matter.weight.unwrap_or(0),
+        doc,
+        url,
+        layout,
+        layout_position,
+    }
+}
+
+/// Resolves the links of one page against the site's targets.
+#[derive(Debug)]
+pub struct PageLinks<'a> {
+    /// The site's targets.
+    pub targets: &'a LinkTargets,
+    /// The folder of the page's source, relative to `content/` (`""` or ending in `/`).
+    pub source_dir: &'a str,
+    /// The page's URL.
+    pub page_url: &'a str,
+    /// Append `index.html` to folder links (offline bundles).
+    pub index_files: bool,
+}
+
+impl LinkResolver for PageLinks<'_> {
+    fn resolve(&self, destination: &str) -> Resolved {
+        if is_external(destination) {
+            return Resolved::Keep;
+        }
+        let (path, fragment) = match destination.find('#') {
+            Some(i) => (&destination[..i], &destination[i..]),
+            None => (destination, ""),
+        };
+        let path = path.split('?').next().unwrap_or(path);
+        let decoded = urls::decode_path(path);
+        let Some(target) = urls::join(self.source_dir, &decoded) else {
+            return Resolved::Broken(format!(
+                "link `{destination}` leads outside content/: link to a page of this site"
+            ));
+        };
+        let href = |url: &str, fragment: &str| {
+            let mut href = urls::relative(self.page_url, url, self.index_files);
+            href.push_str(fragment);
+            Resolved::Rewrite(href)
+        };
+        if let Some(url) = self.targets.documents.get(&target) {
+            // A note's URL already carries its fragment; an explicit one in the link wins.
+            return match url.split_once('#') {
+                Some((page, anchor)) if fragment.is_empty() => href(page, &format!("#{anchor}")),
+                Some((page, _)) => href(page, fragment),
+                None => href(url, fragment),
+            };
+        }
+        if self.targets.files.contains(&target) {
+            return href(&target, fragment);
+        }
+        let folder = format!("{}/", target.trim_end_matches('/'));
+        if self.targets.page_urls.contains(&folder) || target.is_empty() {
+            return href(if target.is_empty() { "" } else { &folder }, fragment);
+        }
+        Resolved::Broken(format!(
+            "link target `{destination}` not found (looked for content/{target})"
+        ))
+    }
+}
+
+/// Links the resolver leaves alone: URLs with a scheme, absolute paths and pure fragments.
+fn is_external(destination: &str) -> bool {
+    if destination.is_empty() || destination.starts_with('#') || destination.starts_with('/') {
+        return true;
+    }
+    match destination.find(':') {
+        Some(colon) => {
+            let scheme = &destination[..colon];
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && !destination[..colon].contains('/')
+        }
+        None => false,
+    }
+}
+
+/// One entry of the navigation tree, shared by all pages through one script.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NavEntry {
+    /// Page title.
+    pub title: String,
+    /// Site-relative URL.
+    pub url: String,
+    /// Pages in folders below this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<NavEntry>,
+}
+
+/// The navigation tree: each page under the page of the nearest enclosing folder.
+pub fn navigation(pages: &[Page]) -> Vec<NavEntry> {
+    let mut order: Vec<&Page> = pages.iter().collect();
+    order.sort_by(|a, b| (depth(&a.url), a.weight, &a.doc.rel).cmp(&(depth(&b.url), b.weight, &b.doc.rel)));
+    let mut roots: Vec<NavEntry> = Vec::new();
+    for page in order {
+        let entry = NavEntry {
+            title: page.title.clone(),
+            url: page.url.clone(),
+            children: Vec::new(),
+        };
+        if page.url.is_empty() {
+            roots.insert(0, entry);
+            continue;
+        }
+        match parent_entry(&mut roots, &page.url) {
+            Some(parent) => parent.children.push(entry),
+            None => roots.push(entry),
+        }
+    }
+    roots
+}
+
+fn depth(url: &str) -> usize {
+    url.matches('/').count()
+}
+
+/// The deepest entry whose URL is a proper folder prefix of `url` (the home page `""` excluded).
+fn parent_entry<'e>(entries: &'e mut [NavEntry], url: &str) -> Option<&'e mut NavEntry> {
+    let index = entries
+        .iter()
+        .position(|e| !e.url.is_empty() && e.url != url && url.starts_with(&e.url))?;
+    let entry = &mut entries[index];
+    if entry.children.iter().any(|c| c.url != url && url.starts_with(&c.url)) {
+        parent_entry(&mut entry.children, url)
+    } else {
+        Some(entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets() -> LinkTargets {
+        LinkTargets {
+            documents: [
+                ("index.md", ""),
+                ("guide/intro.md", "guide/intro/"),
+                ("guide/_index.md", "guide/"),
+                ("guide/0.28.x/precision.md", "guide/#0-28-x-precision"),
+            ]
+            .iter()
+            .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
+            .collect(),
+            page_urls: ["", "guide/", "guide/intro/"].iter().map(ToString::to_string).collect(),
+            files: ["guide/images/d.png".to_string()].into_iter().collect(),
+        }
+    }
+
+    fn resolve(source_dir: &str, page_url: &str, dest: &str) -> Resolved {
+        let targets = targets();
+        PageLinks {
+            targets: &targets,
+            source_dir,
+            page_url,
+            index_files: false,
+        }
+        .resolve(dest)
+    }
+
+    #[test]
+    fn md_links_become_page_urls_with_fragments() {
+        assert_eq!(resolve("guide/", "guide/intro/", "_index.md#x"), Resolved::Rewrite("../#x".into()));
+        assert_eq!(resolve("", "", "guide/intro.md"), Resolved::Rewrite("guide/intro/".into()));
+        assert_eq!(resolve("guide/", "guide/intro/", "images/d.png"), Resolved::Rewrite("../images/d.png".into()));
+    }
+
+    #[test]
+    fn note_links_resolve_to_the_note_anchor() {
+        assert_eq!(
+            resolve("guide/0.27.x/", "guide/0.27.x/other/", "../0.28.x/precision.md"),
+            Resolved::Rewrite("../../#0-28-x-precision".into())
+        );
+    }
+
+    #[test]
+    fn external_links_are_kept_and_missing_ones_reported() {
+        assert_eq!(resolve("", "", "https://example.org/x.md"), Resolved::Keep);
+        assert_eq!(resolve("", "", "mailto:a@b.c"), Resolved::Keep);
+        assert_eq!(resolve("", "", "#top"), Resolved::Keep);
+        assert!(matches!(resolve("", "", "missing.md"), Resolved::Broken(_)));
+        assert!(matches!(resolve("", "", "../../etc/passwd"), Resolved::Broken(_)));
+    }
+}

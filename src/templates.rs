@@ -1,0 +1,243 @@
+//! Themes and Tera templates: the theme's `templates/`, overridden by the site's own `templates/`.
+//!
+//! The `default` theme is compiled into the binary; a folder `themes/<name>/` in the site takes
+//! precedence, so the repository's `themes/default/` is both the source and a live override.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use tera::{Context, ErrorKind, Tera};
+
+use crate::error::{Diagnostic, Position};
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
+}
+
+/// Name of the theme compiled into the binary.
+pub const BUILTIN_THEME: &str = "default";
+
+/// One file of a theme or of the site's `templates/` folder.
+#[derive(Debug, Clone)]
+pub struct ThemeFile {
+    /// Path inside the theme (`templates/page.html`, `static/style.css`).
+    pub rel: String,
+    /// Where it comes from, for messages (`themes/default/templates/page.html`).
+    pub origin: PathBuf,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A theme's files, loaded once per build.
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    /// Every file, sorted by `rel`.
+    pub files: Vec<ThemeFile>,
+}
+
+impl Theme {
+    /// Loads theme `name` from `root/themes/<name>/`, or the built-in theme for `default`.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostic> {
+        let dir = root.join("themes").join(name);
+        if dir.is_dir() {
+            let origin = Path::new("themes").join(name);
+            return read_tree(&dir, &origin).map(|files| Theme { files });
+        }
+        if name == BUILTIN_THEME {
+            let files = builtin::FILES
+                .iter()
+                .map(|(rel, bytes)| ThemeFile {
+                    rel: (*rel).to_string(),
+                    origin: Path::new("<built-in theme>").join(rel),
+                    bytes: bytes.to_vec(),
+                })
+                .collect();
+            return Ok(Theme { files });
+        }
+        Err(Diagnostic::error(
+            crate::config::FILE_NAME,
+            format!("theme `{name}` not found: create themes/{name}/ or use `theme: default`"),
+        ))
+    }
+
+    /// The theme's static files (under `static/`), with paths relative to that folder.
+    pub fn static_files(&self) -> impl Iterator<Item = (&str, &ThemeFile)> {
+        self.files
+            .iter()
+            .filter_map(|f| f.rel.strip_prefix("static/").map(|rel| (rel, f)))
+    }
+}
+
+fn read_tree(dir: &Path, origin: &Path) -> Result<Vec<ThemeFile>, Diagnostic> {
+    let mut files = Vec::new();
+    if !dir.is_dir() {
+        return Ok(files);
+    }
+    let walker = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !crate::content::is_ignored(e.file_name()));
+    for entry in walker {
+        let entry = entry.map_err(|e| Diagnostic::error(origin, format!("cannot read the theme: {e}")))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel_path = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let rel = rel_path.to_string_lossy().replace('\\', "/");
+        let bytes = std::fs::read(entry.path())
+            .map_err(|e| Diagnostic::error(origin.join(rel_path), format!("cannot read: {e}")))?;
+        files.push(ThemeFile {
+            rel,
+            origin: origin.join(rel_path),
+            bytes,
+        });
+    }
+    Ok(files)
+}
+
+/// Compiled templates and where each came from.
+#[derive(Debug)]
+pub struct Templates {
+    tera: Tera,
+    origins: BTreeMap<String, PathBuf>,
+    sources: BTreeMap<String, String>,
+}
+
+impl Templates {
+    /// Compiles the theme's templates with the site's `templates/` folder on top; reports every
+    /// template with a syntax error.
+    pub fn load(root: &Path, theme: &Theme) -> Result<Templates, Vec<Diagnostic>> {
+        let mut origins = BTreeMap::new();
+        let mut sources = BTreeMap::new();
+        let mut problems = Vec::new();
+        let site_templates = read_tree(&root.join("templates"), Path::new("templates"))
+            .map_err(|d| vec![d])?;
+        let theme_templates = theme.files.iter().filter_map(|f| {
+            f.rel
+                .strip_prefix("templates/")
+                .map(|name| (name.to_string(), f))
+        });
+        let site_templates = site_templates.iter().map(|f| (f.rel.clone(), f));
+        for (name, file) in theme_templates.chain(site_templates) {
+            match String::from_utf8(file.bytes.clone()) {
+                Ok(text) => {
+                    origins.insert(name.clone(), file.origin.clone());
+                    sources.insert(name, text);
+                }
+                Err(_) => problems.push(Diagnostic::error(
+                    &file.origin,
+                    "the template is not valid UTF-8: save it with UTF-8 encoding",
+                )),
+            }
+        }
+        let mut tera = Tera::new();
+        let mut batch: BTreeMap<String, String> = sources.clone();
+        loop {
+            match tera.add_raw_templates(batch.iter()) {
+                Ok(()) => break,
+                Err(e) => {
+                    let (diagnostic, culprit) = template_error(&e, &origins, &sources);
+                    problems.push(diagnostic);
+                    match culprit.and_then(|name| batch.remove(&name)) {
+                        Some(_) => continue,
+                        None => break,
+                    }
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(Templates {
+                tera,
+                origins,
+                sources,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Layout names a page may use: top-level `.html` templates not starting with `_`.
+    pub fn layouts(&self) -> Vec<&str> {
+        self.origins
+            .keys()
+            .filter(|name| !name.contains('/') && !name.starts_with('_'))
+            .filter_map(|name| name.strip_suffix(".html"))
+            .collect()
+    }
+
+    /// True when `templates/<name>` exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.origins.contains_key(name)
+    }
+
+    /// Renders template `name` with `context`; a failure names the template and the page.
+    pub fn render(&self, name: &str, context: &Context, page: &Path) -> Result<String, Diagnostic> {
+        self.tera.render(name, context).map_err(|e| {
+            let (mut diagnostic, _) = template_error(&e, &self.origins, &self.sources);
+            diagnostic.message = format!(
+                "{} (while rendering {})",
+                diagnostic.message,
+                crate::error::display_path(page)
+            );
+            diagnostic
+        })
+    }
+}
+
+/// Turns a Tera error into a located diagnostic, and names the template at fault when known.
+fn template_error(
+    e: &tera::Error,
+    origins: &BTreeMap<String, PathBuf>,
+    sources: &BTreeMap<String, String>,
+) -> (Diagnostic, Option<String>) {
+    let origin_of = |name: &str| {
+        origins
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("templates").join(name))
+    };
+    match e.kind() {
+        ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
+            let name = report.filename().to_string();
+            let span = report.span();
+            let position = Position::new(span.start_line.max(1), span.start_col + 1);
+            let message = format!("template error: {}", report.message());
+            let diagnostic = Diagnostic::error(origin_of(&name), message);
+            let diagnostic = match sources.get(&name) {
+                Some(source) => diagnostic.at(source, position),
+                None => diagnostic.at_position(position),
+            };
+            (diagnostic, Some(name))
+        }
+        ErrorKind::MissingParent { current, parent } => (
+            Diagnostic::error(
+                origin_of(current),
+                format!("template extends `{parent}`, which does not exist"),
+            ),
+            Some(current.clone()),
+        ),
+        other => (
+            Diagnostic::error("templates", format!("template error: {other}")),
+            None,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_theme_has_the_documentation_layout() {
+        let theme = Theme::load(Path::new("/nonexistent"), BUILTIN_THEME).expect("built in");
+        let templates = Templates::load(Path::new("/nonexistent"), &theme).expect("compiles");
+        assert!(templates.layouts().contains(&"documentation"));
+        assert!(templates.layouts().contains(&"page"));
+    }
+
+    #[test]
+    fn unknown_theme_is_an_error() {
+        let e = Theme::load(Path::new("/nonexistent"), "fancy").expect_err("missing");
+        assert!(e.message.contains("theme `fancy` not found"));
+    }
+}
