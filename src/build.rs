@@ -119,7 +119,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         .output
         .clone()
         .unwrap_or_else(|| root.join(&config.output));
-    let staging = Staging::create(root, &output, OutputOptions { force: options.force })?;
+    let staging = Staging::create(
+        root,
+        &output,
+        OutputOptions {
+            force: options.force,
+        },
+    )?;
     let site_context = SiteContext::new(&config);
     let render_options = RenderOptions::default();
 
@@ -128,8 +134,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         .pages
         .par_iter()
         .map(|page| {
-            let rendered =
-                render::render_page(page, &site_context, &site.targets, &templates, render_options)?;
+            let rendered = render::render_page(
+                page,
+                &site_context,
+                &site.targets,
+                &templates,
+                render_options,
+            )?;
             staging
                 .write(&rendered.output, rendered.html.as_bytes())
                 .map_err(|e| Diagnostic::error(page.doc.source.clone(), e.to_string()))?;
@@ -175,11 +186,16 @@ fn write_site_files(
     }
     let nav = site::navigation(&site.pages);
     let nav_json = serde_json::to_string(&nav).map_err(|e| Error::Usage(e.to_string()))?;
-    staging.write("nav.js", format!("window.UPNOTES_NAV = {nav_json};\n").as_bytes())?;
+    staging.write(
+        "nav.js",
+        format!("window.UPNOTES_NAV = {nav_json};\n").as_bytes(),
+    )?;
     let css = crate::highlight::theme_css(&config.highlight.light, &config.highlight.dark)
         .map_err(|e| {
             Error::Content(
-                [Diagnostic::error(crate::config::FILE_NAME, e.to_string())].into_iter().collect(),
+                [Diagnostic::error(crate::config::FILE_NAME, e.to_string())]
+                    .into_iter()
+                    .collect(),
             )
         })?;
     staging.write("highlight.css", css.as_bytes())?;

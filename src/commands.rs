@@ -32,7 +32,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
 }
 
-fn run_build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> crate::error::Result<()> {
+fn run_build(
+    args: &BuildArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> crate::error::Result<()> {
     let options = BuildOptions {
         root: args.root.root.clone(),
         output: args.output.clone(),
@@ -55,7 +59,11 @@ fn run_build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> crat
     Ok(())
 }
 
-fn run_check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> crate::error::Result<()> {
+fn run_check(
+    args: &CheckArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> crate::error::Result<()> {
     let (mut diagnostics, failed) = match build::load(&args.root.root, args.drafts) {
         Ok(loaded) => (loaded.diagnostics, false),
         Err(Error::Content(diagnostics)) => (diagnostics, true),

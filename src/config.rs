@@ -92,7 +92,13 @@ impl Default for HighlightConfig {
 
 impl Default for OverviewConfig {
     fn default() -> Self {
-        let columns = ["Mesos Core", "Flags", "Framework API", "Module API", "Endpoints"];
+        let columns = [
+            "Mesos Core",
+            "Flags",
+            "Framework API",
+            "Module API",
+            "Endpoints",
+        ];
         let kinds = [
             ("A", "New feature/behavior"),
             ("C", "Changed feature/behavior"),
@@ -127,7 +133,10 @@ impl Config {
     /// Parses and validates the text of `upnotes.yaml`.
     pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         let config: Config = yaml::from_str(text).map_err(|e| {
-            vec![Diagnostic::error(FILE_NAME, format!("invalid config: {}", e.message)).at(text, e.position)]
+            vec![
+                Diagnostic::error(FILE_NAME, format!("invalid config: {}", e.message))
+                    .at(text, e.position),
+            ]
         })?;
         let problems = config.validate(text);
         if problems.is_empty() {
@@ -142,14 +151,20 @@ impl Config {
         let at_key = |key: &str| key_position(text, key).unwrap_or_else(Position::start);
         for letter in self.overview.kinds.keys() {
             let mut chars = letter.chars();
-            let single_letter = matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphabetic());
+            let single_letter =
+                matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphabetic());
             if !single_letter {
                 problems.push(
                     Diagnostic::error(
                         FILE_NAME,
-                        format!("overview kind `{letter}` must be a single letter, like `A` or `C`"),
+                        format!(
+                            "overview kind `{letter}` must be a single letter, like `A` or `C`"
+                        ),
                     )
-                    .at(text, key_position(text, letter).unwrap_or_else(|| at_key("kinds"))),
+                    .at(
+                        text,
+                        key_position(text, letter).unwrap_or_else(|| at_key("kinds")),
+                    ),
                 );
             }
         }
@@ -157,8 +172,11 @@ impl Config {
         for column in &self.overview.columns {
             if !seen.insert(column) {
                 problems.push(
-                    Diagnostic::error(FILE_NAME, format!("overview column `{column}` is listed twice"))
-                        .at(text, at_key("columns")),
+                    Diagnostic::error(
+                        FILE_NAME,
+                        format!("overview column `{column}` is listed twice"),
+                    )
+                    .at(text, at_key("columns")),
                 );
             }
         }
@@ -204,7 +222,10 @@ mod tests {
     fn empty_config_gives_mesos_defaults() {
         let c = Config::parse("").expect("valid");
         assert_eq!(c.overview.columns.len(), 5);
-        assert_eq!(c.overview.kinds.keys().collect::<Vec<_>>(), ["A", "C", "D", "R"]);
+        assert_eq!(
+            c.overview.kinds.keys().collect::<Vec<_>>(),
+            ["A", "C", "D", "R"]
+        );
         assert_eq!(c.output, PathBuf::from("site"));
     }
 
@@ -212,15 +233,24 @@ mod tests {
     fn unknown_key_is_an_error_with_position() {
         let e = Config::parse("title: x\noverview:\n  colums: [a]\n").expect_err("unknown key");
         assert_eq!(e.len(), 1);
-        assert!(e[0].headline().starts_with("upnotes.yaml:3:3: error: invalid config: unknown field `colums`"), "{}", e[0]);
+        assert!(
+            e[0].headline()
+                .starts_with("upnotes.yaml:3:3: error: invalid config: unknown field `colums`"),
+            "{}",
+            e[0]
+        );
     }
 
     #[test]
     fn kinds_keep_author_order_and_must_be_letters() {
-        let c = Config::parse("overview:\n  kinds:\n    R: Removed\n    A: Added\n").expect("valid");
+        let c =
+            Config::parse("overview:\n  kinds:\n    R: Removed\n    A: Added\n").expect("valid");
         assert_eq!(c.overview.kinds.keys().collect::<Vec<_>>(), ["R", "A"]);
         let e = Config::parse("overview:\n  kinds:\n    AB: Both\n").expect_err("two letters");
-        assert_eq!(e[0].headline(), "upnotes.yaml:3:5: error: overview kind `AB` must be a single letter, like `A` or `C`");
+        assert_eq!(
+            e[0].headline(),
+            "upnotes.yaml:3:5: error: overview kind `AB` must be a single letter, like `A` or `C`"
+        );
     }
 
     #[test]

@@ -281,14 +281,14 @@ impl<'s> Pass<'s, '_> {
             CodeBlockKind::Indented => "",
         };
         let block = highlight::highlight_block(info, code);
-        if let Some(language) = block.unknown_language {
-            if self.warned_languages.insert(language.clone()) {
-                let position = self.position(range.start);
-                self.warnings.push((
-                    position,
-                    format!("unknown code block language `{language}`: shown without highlighting"),
-                ));
-            }
+        if let Some(language) = block.unknown_language
+            && self.warned_languages.insert(language.clone())
+        {
+            let position = self.position(range.start);
+            self.warnings.push((
+                position,
+                format!("unknown code block language `{language}`: shown without highlighting"),
+            ));
         }
         self.out.push(Event::Html(block.html.into()));
     }
@@ -331,6 +331,16 @@ impl<'s> Pass<'s, '_> {
         let p = Position::of_offset(self.source.text, offset);
         Position::new(p.line + self.source.first_line - 1, p.column)
     }
+}
+
+/// The text of the first heading in `text`, without markup; parses no further than that heading.
+pub fn first_heading(text: &str) -> Option<String> {
+    let mut events = Parser::new_ext(text, options());
+    events.find(|e| matches!(e, Event::Start(Tag::Heading { .. })))?;
+    let inner: Vec<Event<'_>> = events
+        .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+        .collect();
+    Some(plain_text(inner.iter())).filter(|t| !t.is_empty())
 }
 
 /// The text of inline events, without markup.
@@ -464,7 +474,13 @@ mod tests {
         );
         assert_eq!(
             r.heading_ids,
-            ["hello-world", "hello-world-1", "hello-world-2", "mine", "code--more"]
+            [
+                "hello-world",
+                "hello-world-1",
+                "hello-world-2",
+                "mine",
+                "code--more"
+            ]
         );
         assert_eq!(r.first_heading.as_deref(), Some("Hello, World!"));
         assert_eq!(r.toc.len(), 1);
@@ -486,9 +502,18 @@ mod tests {
     #[test]
     fn bare_urls_become_links_without_trailing_punctuation() {
         let out = html("See https://example.org/a_(b). Or www.example.com, and (http://x.io/y).\n");
-        assert!(out.contains("<a href=\"https://example.org/a_(b)\">https://example.org/a_(b)</a>."), "{out}");
-        assert!(out.contains("<a href=\"http://www.example.com\">www.example.com</a>,"), "{out}");
-        assert!(out.contains("(<a href=\"http://x.io/y\">http://x.io/y</a>)"), "{out}");
+        assert!(
+            out.contains("<a href=\"https://example.org/a_(b)\">https://example.org/a_(b)</a>."),
+            "{out}"
+        );
+        assert!(
+            out.contains("<a href=\"http://www.example.com\">www.example.com</a>,"),
+            "{out}"
+        );
+        assert!(
+            out.contains("(<a href=\"http://x.io/y\">http://x.io/y</a>)"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -500,7 +525,9 @@ mod tests {
 
     #[test]
     fn gfm_extensions_render() {
-        let out = html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n\nText[^1].\n\n[^1]: Note.\n");
+        let out = html(
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n\nText[^1].\n\n[^1]: Note.\n",
+        );
         assert!(out.contains("<table>"));
         assert!(out.contains("<del>old</del>"));
         assert!(out.contains("type=\"checkbox\""));
@@ -522,7 +549,19 @@ mod tests {
             },
             &Broken,
         );
-        assert_eq!(r.warnings, [(Position::new(7, 5), "no page gone.md".to_string())]);
+        assert_eq!(
+            r.warnings,
+            [(Position::new(7, 5), "no page gone.md".to_string())]
+        );
+    }
+
+    #[test]
+    fn first_heading_is_found_without_rendering() {
+        assert_eq!(
+            first_heading("Intro\n\n## The `x` flag\n# Later\n").as_deref(),
+            Some("The x flag")
+        );
+        assert_eq!(first_heading("no heading"), None);
     }
 
     #[test]

@@ -38,8 +38,11 @@ impl Staging {
             remove_dir(&dir)?;
         }
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
-        std::fs::write(dir.join(MARKER), "This folder was written by upnotes; `upnotes build` replaces it.\n")
-            .map_err(|e| Error::io("cannot write", dir.join(MARKER), e))?;
+        std::fs::write(
+            dir.join(MARKER),
+            "This folder was written by upnotes; `upnotes build` replaces it.\n",
+        )
+        .map_err(|e| Error::io("cannot write", dir.join(MARKER), e))?;
         Ok(Staging { target, dir })
     }
 
@@ -182,9 +185,12 @@ mod tests {
     #[test]
     fn refuses_paths_that_escape() {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let staging =
-            Staging::create(tmp.path(), &tmp.path().join("site"), OutputOptions::default())
-                .expect("staging");
+        let staging = Staging::create(
+            tmp.path(),
+            &tmp.path().join("site"),
+            OutputOptions::default(),
+        )
+        .expect("staging");
         for bad in ["../x", "/etc/passwd", "a/../../x", ""] {
             assert!(staging.path_for(bad).is_err(), "{bad}");
         }
@@ -199,10 +205,14 @@ mod tests {
         std::fs::write(site.join(".git/HEAD"), "ref").expect("write");
         std::fs::write(site.join(MARKER), "").expect("write");
         std::fs::write(site.join("stale.html"), "old").expect("write");
-        let staging = Staging::create(tmp.path(), &site, OutputOptions::default()).expect("staging");
+        let staging =
+            Staging::create(tmp.path(), &site, OutputOptions::default()).expect("staging");
         staging.write("index.html", b"new").expect("write");
         staging.commit().expect("commit");
-        assert_eq!(std::fs::read_to_string(site.join("index.html")).expect("read"), "new");
+        assert_eq!(
+            std::fs::read_to_string(site.join("index.html")).expect("read"),
+            "new"
+        );
         assert!(site.join(".git/HEAD").exists());
         assert!(!site.join("stale.html").exists());
     }
@@ -224,9 +234,12 @@ mod tests {
     #[test]
     fn dropping_an_uncommitted_staging_removes_it() {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let staging =
-            Staging::create(tmp.path(), &tmp.path().join("site"), OutputOptions::default())
-                .expect("staging");
+        let staging = Staging::create(
+            tmp.path(),
+            &tmp.path().join("site"),
+            OutputOptions::default(),
+        )
+        .expect("staging");
         let dir = staging.dir().to_path_buf();
         drop(staging);
         assert!(!dir.exists());

@@ -127,14 +127,7 @@ pub fn render_page(
             Diagnostic::warning(doc.source.clone(), message.clone()).at(&doc.text, *position)
         })
         .collect();
-    let title = if page.title.is_empty() {
-        rendered
-            .first_heading
-            .clone()
-            .unwrap_or_else(|| file_title(&doc.rel))
-    } else {
-        page.title.clone()
-    };
+    let title = &page.title;
     if !doc.has_front_matter {
         warnings.push(Diagnostic::warning(
             doc.source.clone(),
@@ -144,7 +137,7 @@ pub fn render_page(
     let context = TemplateContext {
         site,
         page: PageContext {
-            title: &title,
+            title,
             description: doc.front_matter.description.as_deref(),
             url: &page.url,
             permalink: format!("{}{}", site.base_url, urls::encode_path(&page.url)),
@@ -154,10 +147,17 @@ pub fn render_page(
             toc: rendered.toc,
         },
         root: urls::root_prefix(&page.url),
-        index_file: if options.index_files { "index.html" } else { "" },
+        index_file: if options.index_files {
+            "index.html"
+        } else {
+            ""
+        },
     };
     let context = Context::from_serialize(&context).map_err(|e| {
-        Diagnostic::error(doc.source.clone(), format!("cannot build the template context: {e}"))
+        Diagnostic::error(
+            doc.source.clone(),
+            format!("cannot build the template context: {e}"),
+        )
     })?;
     let html = templates.render(&format!("{}.html", page.layout), &context, &doc.source)?;
     Ok(RenderedPage {
@@ -189,17 +189,6 @@ pub fn check_layout(page: &Page, templates: &Templates) -> Option<Diagnostic> {
     })
 }
 
-/// A title from a file name: `upgrade-guide.md` -> `Upgrade guide`.
-fn file_title(rel: &str) -> String {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    let stem = name.split('.').next().unwrap_or(name).replace(['-', '_'], " ");
-    let mut chars = stem.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 /// Renders `404.html`. It is served at arbitrary paths, so its root is the absolute base path.
 pub fn render_not_found(site: &SiteContext, templates: &Templates) -> Result<String, Diagnostic> {
     let context = TemplateContext {
@@ -217,8 +206,12 @@ pub fn render_not_found(site: &SiteContext, templates: &Templates) -> Result<Str
         root: base_path(&site.base_url),
         index_file: "",
     };
-    let context = Context::from_serialize(&context)
-        .map_err(|e| Diagnostic::error("404.html", format!("cannot build the template context: {e}")))?;
+    let context = Context::from_serialize(&context).map_err(|e| {
+        Diagnostic::error(
+            "404.html",
+            format!("cannot build the template context: {e}"),
+        )
+    })?;
     templates.render("404.html", &context, std::path::Path::new("404.html"))
 }
 
@@ -249,10 +242,5 @@ mod tests {
         assert_eq!(base_path("https://example.org"), "/");
         assert_eq!(base_path("/"), "/");
         assert_eq!(base_path("/docs"), "/docs/");
-    }
-
-    #[test]
-    fn file_titles_are_readable() {
-        assert_eq!(file_title("guide/upgrade-notes.md"), "Upgrade notes");
     }
 }

@@ -69,7 +69,10 @@ pub fn assemble(content: Content, diagnostics: &mut Diagnostics) -> Site {
         pages.push(page(doc, url));
     }
     let targets = LinkTargets {
-        documents: pages.iter().map(|p| (p.doc.rel.clone(), p.url.clone())).collect(),
+        documents: pages
+            .iter()
+            .map(|p| (p.doc.rel.clone(), p.url.clone()))
+            .collect(),
         page_urls: pages.iter().map(|p| p.url.clone()).collect(),
         files: content.static_files.iter().map(|f| f.rel.clone()).collect(),
     };
@@ -90,13 +93,34 @@ fn page(doc: Document, url: String) -> Page {
     };
     // Front matter positions are relative to the YAML, which starts on line 2 of the file.
     let layout_position = layout_position.map(|p| Position::new(p.line + 1, p.column));
+    let title = doc
+        .front_matter
+        .title
+        .clone()
+        .or_else(|| crate::markdown::first_heading(doc.body()))
+        .unwrap_or_else(|| file_title(&doc.rel));
     Page {
-        title: doc.front_matter.title.clone().unwrap_or_default(),
+        title,
         weight: doc.front_matter.weight.unwrap_or(0),
         doc,
         url,
         layout,
         layout_position,
+    }
+}
+
+/// A title from a file name: `upgrade-guide.md` -> `Upgrade guide`.
+fn file_title(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or(name)
+        .replace(['-', '_'], " ");
+    let mut chars = stem.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -188,7 +212,9 @@ pub struct NavEntry {
 /// The navigation tree: each page under the page of the nearest enclosing folder.
 pub fn navigation(pages: &[Page]) -> Vec<NavEntry> {
     let mut order: Vec<&Page> = pages.iter().collect();
-    order.sort_by(|a, b| (depth(&a.url), a.weight, &a.doc.rel).cmp(&(depth(&b.url), b.weight, &b.doc.rel)));
+    order.sort_by(|a, b| {
+        (depth(&a.url), a.weight, &a.doc.rel).cmp(&(depth(&b.url), b.weight, &b.doc.rel))
+    });
     let mut roots: Vec<NavEntry> = Vec::new();
     for page in order {
         let entry = NavEntry {
@@ -218,7 +244,11 @@ fn parent_entry<'e>(entries: &'e mut [NavEntry], url: &str) -> Option<&'e mut Na
         .iter()
         .position(|e| !e.url.is_empty() && e.url != url && url.starts_with(&e.url))?;
     let entry = &mut entries[index];
-    if entry.children.iter().any(|c| c.url != url && url.starts_with(&c.url)) {
+    if entry
+        .children
+        .iter()
+        .any(|c| c.url != url && url.starts_with(&c.url))
+    {
         parent_entry(&mut entry.children, url)
     } else {
         Some(entry)
@@ -240,7 +270,10 @@ mod tests {
             .iter()
             .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
             .collect(),
-            page_urls: ["", "guide/", "guide/intro/"].iter().map(ToString::to_string).collect(),
+            page_urls: ["", "guide/", "guide/intro/"]
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             files: ["guide/images/d.png".to_string()].into_iter().collect(),
         }
     }
@@ -257,16 +290,34 @@ mod tests {
     }
 
     #[test]
+    fn file_titles_are_readable() {
+        assert_eq!(file_title("guide/upgrade-notes.md"), "Upgrade notes");
+    }
+
+    #[test]
     fn md_links_become_page_urls_with_fragments() {
-        assert_eq!(resolve("guide/", "guide/intro/", "_index.md#x"), Resolved::Rewrite("../#x".into()));
-        assert_eq!(resolve("", "", "guide/intro.md"), Resolved::Rewrite("guide/intro/".into()));
-        assert_eq!(resolve("guide/", "guide/intro/", "images/d.png"), Resolved::Rewrite("../images/d.png".into()));
+        assert_eq!(
+            resolve("guide/", "guide/intro/", "_index.md#x"),
+            Resolved::Rewrite("../#x".into())
+        );
+        assert_eq!(
+            resolve("", "", "guide/intro.md"),
+            Resolved::Rewrite("guide/intro/".into())
+        );
+        assert_eq!(
+            resolve("guide/", "guide/intro/", "images/d.png"),
+            Resolved::Rewrite("../images/d.png".into())
+        );
     }
 
     #[test]
     fn note_links_resolve_to_the_note_anchor() {
         assert_eq!(
-            resolve("guide/0.27.x/", "guide/0.27.x/other/", "../0.28.x/precision.md"),
+            resolve(
+                "guide/0.27.x/",
+                "guide/0.27.x/other/",
+                "../0.28.x/precision.md"
+            ),
             Resolved::Rewrite("../../#0-28-x-precision".into())
         );
     }
@@ -277,6 +328,9 @@ mod tests {
         assert_eq!(resolve("", "", "mailto:a@b.c"), Resolved::Keep);
         assert_eq!(resolve("", "", "#top"), Resolved::Keep);
         assert!(matches!(resolve("", "", "missing.md"), Resolved::Broken(_)));
-        assert!(matches!(resolve("", "", "../../etc/passwd"), Resolved::Broken(_)));
+        assert!(matches!(
+            resolve("", "", "../../etc/passwd"),
+            Resolved::Broken(_)
+        ));
     }
 }

@@ -78,7 +78,8 @@ fn read_tree(dir: &Path, origin: &Path) -> Result<Vec<ThemeFile>, Diagnostic> {
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !crate::content::is_ignored(e.file_name()));
     for entry in walker {
-        let entry = entry.map_err(|e| Diagnostic::error(origin, format!("cannot read the theme: {e}")))?;
+        let entry =
+            entry.map_err(|e| Diagnostic::error(origin, format!("cannot read the theme: {e}")))?;
         if !entry.file_type().is_file() {
             continue;
         }
@@ -110,8 +111,8 @@ impl Templates {
         let mut origins = BTreeMap::new();
         let mut sources = BTreeMap::new();
         let mut problems = Vec::new();
-        let site_templates = read_tree(&root.join("templates"), Path::new("templates"))
-            .map_err(|d| vec![d])?;
+        let site_templates =
+            read_tree(&root.join("templates"), Path::new("templates")).map_err(|d| vec![d])?;
         let theme_templates = theme.files.iter().filter_map(|f| {
             f.rel
                 .strip_prefix("templates/")

@@ -159,7 +159,8 @@ pub struct Parsed {
 /// Parses the YAML of a front matter block that starts on file line `yaml_line`.
 pub fn parse(yaml_text: &str, yaml_line: usize) -> Result<Parsed, Problem> {
     let to_file = |p: Position| Position::new(p.line + yaml_line - 1, p.column);
-    let keys: TopLevel = yaml::from_str(yaml_text).map_err(|e| locate_yaml_error(yaml_text, e, yaml_line))?;
+    let keys: TopLevel =
+        yaml::from_str(yaml_text).map_err(|e| locate_yaml_error(yaml_text, &e, yaml_line))?;
     let keys = match keys {
         TopLevel::Mapping(keys) => keys,
         TopLevel::Other(found) => {
@@ -184,7 +185,7 @@ pub fn parse(yaml_text: &str, yaml_line: usize) -> Result<Parsed, Problem> {
         })
         .collect();
     let front_matter =
-        yaml::from_str(yaml_text).map_err(|e| locate_yaml_error(yaml_text, e, yaml_line))?;
+        yaml::from_str(yaml_text).map_err(|e| locate_yaml_error(yaml_text, &e, yaml_line))?;
     Ok(Parsed {
         front_matter,
         unknown_keys,
@@ -198,25 +199,57 @@ pub fn location(l: &serde_saphyr::Location) -> Position {
 }
 
 /// Gives YAML errors file positions and a hint about what to do.
-fn locate_yaml_error(yaml_text: &str, e: yaml::YamlError, yaml_line: usize) -> Problem {
-    if e.message.contains("tab") {
-        if let Some((index, line)) = yaml_text
+fn locate_yaml_error(yaml_text: &str, e: &yaml::YamlError, yaml_line: usize) -> Problem {
+    if e.message.contains("tab")
+        && let Some((index, line)) = yaml_text
             .lines()
             .enumerate()
             .find(|(_, l)| l.trim_start_matches(' ').starts_with('\t'))
-        {
-            let column = line.find('\t').map_or(1, |c| c + 1);
-            return Problem {
-                position: Position::new(yaml_line + index, column),
-                message: "a tab is used for indentation in front matter; YAML needs spaces"
-                    .to_string(),
-            };
-        }
+    {
+        let column = line.find('\t').map_or(1, |c| c + 1);
+        return Problem {
+            position: Position::new(yaml_line + index, column),
+            message: "a tab is used for indentation in front matter; YAML needs spaces".to_string(),
+        };
+    }
+    if let Some((index, column, open)) = unclosed_bracket(yaml_text) {
+        return Problem {
+            position: Position::new(yaml_line + index, column),
+            message: format!(
+                "invalid front matter: this `{open}` is never closed; close it or quote the value"
+            ),
+        };
     }
     Problem {
         position: Position::new(e.position.line + yaml_line - 1, e.position.column),
         message: format!("invalid front matter: {}", hint(&e.message)),
     }
+}
+
+/// The first line (0-based), column (1-based) and bracket of a `[` or `{` left open on its line,
+/// outside quotes: the usual cause of confusing errors reported further down.
+fn unclosed_bracket(yaml_text: &str) -> Option<(usize, usize, char)> {
+    yaml_text.lines().enumerate().find_map(|(index, line)| {
+        let mut open: Vec<(usize, char)> = Vec::new();
+        let mut quote: Option<char> = None;
+        let mut previous = ' ';
+        for (column, c) in line.chars().enumerate() {
+            let after_space = previous == ' ';
+            previous = c;
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') if after_space => break,
+                (None, '[' | '{') => open.push((column + 1, c)),
+                (None, ']' | '}') => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        open.first().map(|&(column, c)| (index, column, c))
+    })
 }
 
 fn hint(message: &str) -> String {
@@ -343,7 +376,10 @@ mod tests {
     fn versions_and_yaml11_booleans_stay_strings() {
         let parsed = parse("title: no\nfrom: 0.10\n", 2).expect("valid");
         assert_eq!(parsed.front_matter.title.as_deref(), Some("no"));
-        assert_eq!(parsed.front_matter.from.map(|f| f.value).as_deref(), Some("0.10"));
+        assert_eq!(
+            parsed.front_matter.from.map(|f| f.value).as_deref(),
+            Some("0.10")
+        );
     }
 
     #[test]
@@ -358,6 +394,13 @@ mod tests {
         let e = parse("- a\n- b\n", 2).expect_err("list");
         assert_eq!(e.position, Position::new(2, 1));
         assert!(e.message.contains("found a list"), "{}", e.message);
+    }
+
+    #[test]
+    fn unclosed_bracket_points_at_the_bracket() {
+        let e = parse("title: [unclosed\nlayout: page\n", 2).expect_err("unclosed");
+        assert_eq!(e.position, Position::new(2, 8));
+        assert!(e.message.contains("`[` is never closed"), "{}", e.message);
     }
 
     #[test]

@@ -75,10 +75,10 @@ pub fn load(root: &Path, options: LoadOptions, diagnostics: &mut Diagnostics) ->
     let mut documents = Vec::with_capacity(results.len());
     for (document, problems) in results {
         diagnostics.extend(problems);
-        if let Some(document) = document {
-            if options.drafts || document.front_matter.draft != Some(true) {
-                documents.push(document);
-            }
+        if let Some(document) = document
+            && (options.drafts || document.front_matter.draft != Some(true))
+        {
+            documents.push(document);
         }
     }
     Content {
@@ -107,13 +107,18 @@ fn walk(content_dir: &Path, diagnostics: &mut Diagnostics) -> (Vec<String>, Vec<
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e.path().map_or_else(|| PathBuf::from(CONTENT_DIR), Path::to_path_buf);
+                let path = e
+                    .path()
+                    .map_or_else(|| PathBuf::from(CONTENT_DIR), Path::to_path_buf);
                 let message = if e.loop_ancestor().is_some() {
                     "symbolic link loop: remove or fix the link".to_string()
                 } else {
                     format!("cannot read: {e}")
                 };
-                diagnostics.push(Diagnostic::error(relative_to_root(content_dir, &path), message));
+                diagnostics.push(Diagnostic::error(
+                    relative_to_root(content_dir, &path),
+                    message,
+                ));
                 continue;
             }
         };
@@ -167,7 +172,12 @@ fn read_document(content_dir: &Path, rel: &str) -> (Option<Document>, Vec<Diagno
     let source = Path::new(CONTENT_DIR).join(rel);
     let bytes = match std::fs::read(content_dir.join(rel)) {
         Ok(bytes) => bytes,
-        Err(e) => return (None, vec![Diagnostic::error(source, format!("cannot read: {e}"))]),
+        Err(e) => {
+            return (
+                None,
+                vec![Diagnostic::error(source, format!("cannot read: {e}"))],
+            );
+        }
     };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -208,9 +218,11 @@ pub fn parse_document(
         match frontmatter::parse(yaml, split.yaml_line) {
             Ok(parsed) => {
                 front_matter = parsed.front_matter;
-                problems.extend(parsed.unknown_keys.into_iter().map(|p| {
-                    Diagnostic::warning(source.clone(), p.message).at(text, p.position)
-                }));
+                problems.extend(
+                    parsed.unknown_keys.into_iter().map(|p| {
+                        Diagnostic::warning(source.clone(), p.message).at(text, p.position)
+                    }),
+                );
             }
             Err(p) => {
                 problems.push(Diagnostic::error(source, p.message).at(text, p.position));
@@ -258,7 +270,13 @@ mod tests {
 
     #[test]
     fn editor_files_are_ignored() {
-        for name in [".hidden.md", "note.md~", "#note.md#", ".note.md.swp", "x.tmp"] {
+        for name in [
+            ".hidden.md",
+            "note.md~",
+            "#note.md#",
+            ".note.md.swp",
+            "x.tmp",
+        ] {
             assert!(is_ignored(std::ffi::OsStr::new(name)), "{name}");
         }
         assert!(!is_ignored(std::ffi::OsStr::new("note.md")));

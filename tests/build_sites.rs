@@ -1,0 +1,92 @@
+//! Fixture sites built into temporary folders and compared with their expected output.
+
+mod support;
+
+use support::{assert_matches_file, copy_fixture, fixtures, tree, upnotes};
+
+/// Builds fixture `name` and compares every page (`**/index.html`), `nav.js` and copied content file
+/// with `tests/fixtures/<name>/expected/`.
+fn build_and_compare(name: &str) -> tempfile::TempDir {
+    let site = copy_fixture(name);
+    let run = upnotes(site.path(), &["build"]);
+    assert_eq!(run.code, 0, "{name}: build failed:\n{}", run.stderr);
+    let expected = fixtures().join(name).join("expected");
+    let output = tree(&site.path().join("site"));
+    let compared: Vec<&(String, Vec<u8>)> = output
+        .iter()
+        .filter(|(rel, _)| {
+            rel.ends_with("index.html") || rel == "nav.js" || rel.starts_with("images/")
+        })
+        .collect();
+    for (rel, bytes) in &compared {
+        assert_matches_file(&String::from_utf8_lossy(bytes), &expected.join(rel));
+    }
+    if !support::bless() {
+        let expected_files = tree(&expected);
+        let names: Vec<&str> = compared.iter().map(|(r, _)| r.as_str()).collect();
+        let want: Vec<&str> = expected_files.iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(names, want, "{name}: set of output files");
+    }
+    site
+}
+
+#[test]
+fn github_docs_folder_builds_without_edits() {
+    let site = build_and_compare("github-docs");
+    let out = site.path().join("site");
+    // Links and images resolve to files that exist in the output.
+    let home = std::fs::read_to_string(out.join("index.html")).expect("home");
+    assert!(
+        home.contains(r#"<a href="other/#second-section">"#),
+        "{home}"
+    );
+    assert!(home.contains(r#"<img src="images/d.png""#));
+    assert!(out.join("images/d.png").exists());
+    let setup = std::fs::read_to_string(out.join("guide/setup/index.html")).expect("setup");
+    assert!(setup.contains(r#"href="../../images/d.png""#), "{setup}");
+    assert!(
+        setup.contains(r#"href="../../other/#custom-id""#),
+        "{setup}"
+    );
+    assert!(setup.contains(r#"href="../../""#), "{setup}");
+    let other = std::fs::read_to_string(out.join("other/index.html")).expect("other");
+    assert!(other.contains(r#"id="second-section-1""#));
+    // The theme's shared files are there once, not per page.
+    for shared in [
+        "nav.js",
+        "highlight.css",
+        "style.css",
+        "upnotes.js",
+        "404.html",
+    ] {
+        assert!(out.join(shared).exists(), "{shared} missing");
+    }
+}
+
+#[test]
+fn pages_without_front_matter_build_with_a_warning() {
+    let site = copy_fixture("github-docs");
+    let run = upnotes(site.path(), &["build"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr.contains(
+            "content/README.md: warning: no front matter: using the title \"Project docs\""
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.starts_with("built 3 pages and 1 files into "),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let site = copy_fixture("github-docs");
+    assert_eq!(upnotes(site.path(), &["build"]).code, 0);
+    let first = tree(&site.path().join("site"));
+    assert_eq!(upnotes(site.path(), &["build"]).code, 0);
+    assert_eq!(first, tree(&site.path().join("site")));
+}
