@@ -8,10 +8,14 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::content::{self, LoadOptions};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::guide::{Guide, outputs};
 use crate::output::{OutputOptions, Staging};
-use crate::render::{self, RenderOptions, SiteContext};
+use crate::render::{self, RenderOptions, Renderer, SiteContext};
 use crate::site::{self, Site};
 use crate::templates::{Templates, Theme};
+
+/// Templates a site with upgrade guides needs besides page layouts.
+pub const GUIDE_TEMPLATES: [&str; 2] = ["version.html", "path.html"];
 
 /// What to build and how.
 #[derive(Debug, Clone, Default)]
@@ -37,7 +41,9 @@ pub struct BuildReport {
     pub output: PathBuf,
     /// Pages rendered.
     pub pages: usize,
-    /// Files copied from `content/` and the theme.
+    /// Upgrade notes in all guides.
+    pub notes: usize,
+    /// Files copied from `content/`.
     pub files: usize,
     /// Warnings, sorted.
     pub warnings: Vec<Diagnostic>,
@@ -72,7 +78,7 @@ pub fn load(root: &Path, drafts: bool) -> Result<Loaded> {
         }
     };
     let content = content::load(root, LoadOptions { drafts }, &mut diagnostics);
-    let site = site::assemble(content, &mut diagnostics);
+    let site = site::assemble(content, &config, &mut diagnostics);
     let theme = Theme::load(root, &config.theme).map_err(|d| {
         diagnostics.push(d);
         Error::Content(diagnostics.clone())
@@ -87,6 +93,16 @@ pub fn load(root: &Path, drafts: bool) -> Result<Loaded> {
     for page in &site.pages {
         if let Some(problem) = render::check_layout(page, &templates) {
             diagnostics.push(problem);
+        }
+    }
+    if !site.guides.is_empty() {
+        for needed in GUIDE_TEMPLATES {
+            if !templates.has(needed) {
+                diagnostics.push(Diagnostic::error(
+                    "templates",
+                    format!("the theme has no `{needed}`, which upgrade guides need: add templates/{needed}"),
+                ));
+            }
         }
     }
     if diagnostics.has_errors() {
@@ -127,33 +143,25 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         },
     )?;
     let site_context = SiteContext::new(&config);
-    let render_options = RenderOptions::default();
-
-    // Render and write each page in parallel; nothing is kept in memory after it is written.
-    let results: Vec<std::result::Result<Vec<Diagnostic>, Diagnostic>> = site
-        .pages
-        .par_iter()
-        .map(|page| {
-            let rendered = render::render_page(
-                page,
-                &site_context,
-                &site.targets,
-                &templates,
-                render_options,
-            )?;
-            staging
-                .write(&rendered.output, rendered.html.as_bytes())
-                .map_err(|e| Diagnostic::error(page.doc.source.clone(), e.to_string()))?;
-            Ok(rendered.warnings)
-        })
-        .collect();
+    let renderer = Renderer {
+        site: &site_context,
+        model: &site,
+        templates: &templates,
+        options: RenderOptions::default(),
+    };
+    let results = render_all(&renderer, &staging);
+    let mut pages = 0;
     for result in results {
         match result {
-            Ok(warnings) => diagnostics.extend(warnings),
+            Ok(warnings) => {
+                pages += 1;
+                diagnostics.extend(warnings);
+            }
             Err(error) => diagnostics.push(error),
         }
     }
-    let files = write_site_files(&staging, &site, &theme, &templates, &site_context, &config)?;
+    write_guide_files(&staging, &site, &config)?;
+    let files = write_site_files(&staging, &site, &theme, &renderer, &config)?;
     if options.strict {
         diagnostics.make_strict();
     }
@@ -163,28 +171,87 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let output = staging.commit()?;
     Ok(BuildReport {
         output,
-        pages: site.pages.len(),
+        pages,
+        notes: site
+            .guides
+            .iter()
+            .flat_map(|g| &g.versions)
+            .map(|v| v.notes.len())
+            .sum(),
         files,
         warnings: diagnostics.sorted(),
         elapsed: started.elapsed(),
     })
 }
 
-/// Navigation data, the 404 page, highlighting CSS, theme and content static files.
+/// One rendering job: a content page, a version page or a guide's path view.
+enum Job<'a> {
+    Page(&'a site::Page),
+    Version(&'a Guide, &'a crate::guide::VersionSection),
+    Path(&'a Guide),
+}
+
+/// Renders and writes every page in parallel; nothing is kept in memory after it is written.
+fn render_all(
+    renderer: &Renderer<'_>,
+    staging: &Staging,
+) -> Vec<std::result::Result<Vec<Diagnostic>, Diagnostic>> {
+    let site = renderer.model;
+    let mut jobs: Vec<Job<'_>> = site.pages.iter().map(Job::Page).collect();
+    for guide in &site.guides {
+        jobs.push(Job::Path(guide));
+        jobs.extend(guide.versions.iter().map(|v| Job::Version(guide, v)));
+    }
+    jobs.par_iter()
+        .map(|job| {
+            let rendered = match job {
+                Job::Page(page) => renderer.page(page)?,
+                Job::Version(guide, version) => renderer.version_page(guide, version)?,
+                Job::Path(guide) => renderer.path_page(guide)?,
+            };
+            staging
+                .write(&rendered.output, rendered.html.as_bytes())
+                .map_err(|e| Diagnostic::error(&rendered.output, e.to_string()))?;
+            Ok(rendered.warnings)
+        })
+        .collect()
+}
+
+/// Each guide's `changes.json` and chart, and the site's feed.
+fn write_guide_files(staging: &Staging, site: &Site, config: &Config) -> Result<()> {
+    let base_url = config.base_url();
+    for guide in &site.guides {
+        staging.write(
+            &format!("{}changes.json", guide.url),
+            outputs::changes_json(guide, &base_url).as_bytes(),
+        )?;
+        staging.write(
+            &format!("{}changes.svg", guide.url),
+            outputs::chart_svg(guide).as_bytes(),
+        )?;
+    }
+    if config.feed {
+        staging.write(
+            "feed.xml",
+            outputs::feed(&config.title, &base_url, &site.guides).as_bytes(),
+        )?;
+    }
+    Ok(())
+}
+
+/// Navigation data, the 404 page, highlighting CSS, theme and content static files; returns the
+/// number of files copied from `content/`.
 fn write_site_files(
     staging: &Staging,
     site: &Site,
     theme: &Theme,
-    templates: &Templates,
-    site_context: &SiteContext,
+    renderer: &Renderer<'_>,
     config: &Config,
 ) -> Result<usize> {
-    let mut count = 0;
     for (rel, file) in theme.static_files() {
         staging.write(rel, &file.bytes)?;
-        count += 1;
     }
-    let nav = site::navigation(&site.pages);
+    let nav = site::navigation(site);
     let nav_json = serde_json::to_string(&nav).map_err(|e| Error::Usage(e.to_string()))?;
     staging.write(
         "nav.js",
@@ -199,14 +266,14 @@ fn write_site_files(
             )
         })?;
     staging.write("highlight.css", css.as_bytes())?;
-    if templates.has("404.html") {
-        let html = render::render_not_found(site_context, templates)
+    if renderer.templates.has("404.html") {
+        let html = renderer
+            .not_found()
             .map_err(|d| Error::Content([d].into_iter().collect()))?;
         staging.write("404.html", html.as_bytes())?;
     }
     for file in &site.static_files {
         staging.copy(&file.rel, &file.path)?;
-        count += 1;
     }
-    Ok(count)
+    Ok(site.static_files.len())
 }

@@ -22,6 +22,46 @@ pub enum Command {
     Check(CheckArgs),
     /// Scaffold a new site: config, a guide, one version and one note.
     Init(InitArgs),
+    /// Print the upgrade checklist between two versions (Markdown).
+    Path(PathArgs),
+    /// Scaffold new content.
+    #[command(subcommand)]
+    New(NewCommand),
+}
+
+/// `upnotes new ...`.
+#[derive(Debug, Subcommand)]
+pub enum NewCommand {
+    /// Write a ready-to-edit note: content/<guide>/<VERSION>/<SLUG>.md.
+    Note(NewNoteArgs),
+}
+
+/// `upnotes path`.
+#[derive(Debug, Args)]
+pub struct PathArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// The version you run now.
+    pub from: String,
+    /// The version you upgrade to.
+    pub to: String,
+    /// The guide folder under content/ (needed when the site has several guides).
+    #[arg(long, value_name = "DIR")]
+    pub guide: Option<String>,
+}
+
+/// `upnotes new note`.
+#[derive(Debug, Args)]
+pub struct NewNoteArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Version folder, e.g. 0.29.x (created when missing).
+    pub version: String,
+    /// File name without `.md`: lower-case letters, digits and dashes.
+    pub slug: String,
+    /// The guide folder under content/ (needed when the site has several guides).
+    #[arg(long, value_name = "DIR")]
+    pub guide: Option<String>,
 }
 
 /// Options every command takes.

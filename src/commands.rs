@@ -5,7 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::build::{self, BuildOptions};
-use crate::cli::{BuildArgs, CheckArgs, Cli, Command, Format};
+use crate::cli::{BuildArgs, CheckArgs, Cli, Command, Format, NewCommand};
 use crate::error::{Diagnostic, Error, Severity, display_path};
 
 /// Runs `cli`, printing results to `out` and problems to `err`; returns the exit code.
@@ -21,6 +21,26 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 created,
                 display_path(&args.dir)
             );
+        }),
+        Command::Path(args) => crate::guide::commands::path(
+            &args.root.root,
+            &args.from,
+            &args.to,
+            args.guide.as_deref(),
+        )
+        .map(|text| {
+            let _ = write!(out, "{text}");
+        }),
+        Command::New(NewCommand::Note(args)) => crate::guide::commands::new_note(
+            &args.root.root,
+            &args.version,
+            &args.slug,
+            args.guide.as_deref(),
+        )
+        .map(|written| {
+            for path in written {
+                let _ = writeln!(out, "wrote {}", display_path(&path));
+            }
         }),
     };
     match result {
@@ -49,9 +69,10 @@ fn run_build(
     print_diagnostics(&report.warnings, err);
     let _ = writeln!(
         out,
-        "built {} pages and {} files into {} in {} ms{}",
+        "built {} pages, {} notes and {} into {} in {} ms{}",
         report.pages,
-        report.files,
+        report.notes,
+        plural(report.files, "file"),
         display_path(&report.output),
         report.elapsed.as_millis(),
         warnings_suffix(report.warnings.len()),
@@ -145,6 +166,14 @@ fn report_error(error: &Error, err: &mut dyn Write) {
         other => {
             let _ = writeln!(err, "error: {other}");
         }
+    }
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
     }
 }
 

@@ -89,6 +89,9 @@ pub const PROTOBUF_SYNTAX_NAME: &str = "Protocol Buffers (upnotes)";
 /// base64 line could otherwise take seconds. The parser state carries on with the next line.
 const MAX_LINE_LEN: usize = 16 * 1024;
 
+/// Blocks larger than this (in bytes) are rendered as plain text: syntect parses about 1 MB/s.
+const MAX_BLOCK_LEN: usize = 4 * 1024 * 1024;
+
 const PROTOBUF_SYNTAX: &str = include_str!("syntaxes/protobuf.sublime-syntax");
 
 static SYNTAX_SET: LazyLock<SyntaxSet> = LazyLock::new(two_face::syntax::extra_newlines);
@@ -349,9 +352,8 @@ fn alias(lang: &str) -> Option<(&'static str, Option<&'static str>)> {
     let found = match lang {
         "text" | "txt" | "plain" | "plaintext" | "plain-text" | "none" | "nohighlight"
         | "output" => ("text", None),
-        "console" | "shell-session" | "shellsession" | "sh-session" | "terminal" | "shell_session" => {
-            ("console", None)
-        }
+        "console" | "shell-session" | "shellsession" | "sh-session" | "terminal"
+        | "shell_session" => ("console", None),
         "protobuf" | "proto" | "protoc" | "proto2" | "proto3" | "protocol-buffers"
         | "protocolbuffers" | "protocol_buffers" => ("protobuf", Some(PROTOBUF_SYNTAX_NAME)),
         "python" | "py" | "python3" | "py3" | "python2" | "py2" | "pyi" => {
@@ -419,7 +421,8 @@ fn resolve(lang: &str) -> Option<(Cow<'static, str>, Target)> {
     Some((Cow::Owned(lower.to_string()), Target::Syntax(syntax, set)))
 }
 
-/// Renders one fenced code block; `info` is the raw info string (`python`, `{.cpp}`, `proto,linenos`).
+/// Renders one fenced code block; `info` is the raw info string (`python`, `{.cpp}`,
+/// `proto,linenos`). Never panics: anything syntect cannot handle is rendered as plain text.
 pub fn highlight_block(info: &str, code: &str) -> HighlightedBlock {
     let fence = FenceInfo::parse(info);
     let code = normalize_newlines(code);
@@ -446,6 +449,7 @@ pub fn highlight_block(info: &str, code: &str) -> HighlightedBlock {
 
     let body = match target {
         Target::Plain => None,
+        _ if code.len() > MAX_BLOCK_LEN => None,
         Target::Console => guarded(|| console_body(&code, &fence)),
         Target::Syntax(syntax, set) => guarded(|| syntax_body(syntax, set, &code, &fence)),
     };
@@ -547,7 +551,11 @@ impl LineHighlighter {
     /// is not written (the caller writes it after its line wrapper).
     fn line(&mut self, line: &str, balanced: bool, out: &mut String) -> Result<(), syntect::Error> {
         if line.len() > MAX_LINE_LEN {
-            let text = if balanced { split_newline(line).0 } else { line };
+            let text = if balanced {
+                split_newline(line).0
+            } else {
+                line
+            };
             if balanced {
                 self.reopen(out);
             }
@@ -566,11 +574,13 @@ impl LineHighlighter {
                 .collect();
             let before = self.stack.len();
             self.reopen(out);
-            let (html, delta) = line_tokens_to_classed_spans(text, &ops, CLASS_STYLE, &mut self.stack)?;
+            let (html, delta) =
+                line_tokens_to_classed_spans(text, &ops, CLASS_STYLE, &mut self.stack)?;
             out.push_str(&html);
             close_spans(out, before.saturating_add_signed(delta));
         } else {
-            let (html, delta) = line_tokens_to_classed_spans(line, &ops, CLASS_STYLE, &mut self.stack)?;
+            let (html, delta) =
+                line_tokens_to_classed_spans(line, &ops, CLASS_STYLE, &mut self.stack)?;
             out.push_str(&html);
             self.open = self.open.saturating_add_signed(delta);
         }
@@ -684,12 +694,12 @@ fn console_body(code: &str, fence: &FenceInfo) -> Result<String, syntect::Error>
 fn prompt_len(line: &str, after_command: bool) -> Option<usize> {
     let mut start = 0;
     // A virtualenv / conda marker: `(venv) $ `.
-    if line.starts_with('(') {
-        if let Some(close) = line.find(") ") {
-            if close < 64 && !line[1..close].contains(char::is_whitespace) {
-                start = close + 2;
-            }
-        }
+    if line.starts_with('(')
+        && let Some(close) = line.find(") ")
+        && close < 64
+        && !line[1..close].contains(char::is_whitespace)
+    {
+        start = close + 2;
     }
     let rest = &line[start..];
     let end_of_prompt = |after: &str, consumed: usize| -> Option<usize> {
@@ -795,7 +805,11 @@ pub fn single_theme_css(name: &str) -> Result<String, ThemeError> {
         "pre.highlight .line.hl {{\n background-color: {line_hl};\n}}"
     );
     if let Some(gutter) = settings.gutter_foreground.or(settings.foreground) {
-        let _ = writeln!(css, "pre.highlight .ln {{\n color: {};\n}}", css_color(gutter));
+        let _ = writeln!(
+            css,
+            "pre.highlight .ln {{\n color: {};\n}}",
+            css_color(gutter)
+        );
     }
     Ok(css)
 }
@@ -843,7 +857,7 @@ pub fn theme_css(light: &str, dark: &str) -> Result<String, ThemeError> {
     let mut css = String::with_capacity(light_css.len() + dark_css.len() + 512);
     let _ = writeln!(
         css,
-        "/* Syntax highlighting: light theme {light:?}, dark theme {dark:?}. Generated by upnotes. */\n"
+        "/* Syntax highlighting: light theme {light:?}, dark theme {dark:?}. */\n"
     );
     css.push_str(BASE_CSS);
     for (query, body) in [("light", &light_css), ("dark", &dark_css)] {
@@ -882,8 +896,25 @@ mod tests {
     #[test]
     fn every_alias_resolves_to_a_syntax() {
         for lang in [
-            "protobuf", "proto", "python", "bash", "json", "yaml", "toml", "cpp", "c", "java", "go",
-            "rust", "scala", "sql", "xml", "html", "diff", "dockerfile", "ini",
+            "protobuf",
+            "proto",
+            "python",
+            "bash",
+            "json",
+            "yaml",
+            "toml",
+            "cpp",
+            "c",
+            "java",
+            "go",
+            "rust",
+            "scala",
+            "sql",
+            "xml",
+            "html",
+            "diff",
+            "dockerfile",
+            "ini",
         ] {
             let (_, target) = resolve(lang).expect(lang);
             assert!(matches!(target, Target::Syntax(..)), "{lang}");
@@ -893,7 +924,9 @@ mod tests {
         assert!(resolve("no-such-language").is_none());
         // Not in the alias table: found through two-face.
         assert!(matches!(resolve("kotlin"), Some((_, Target::Syntax(..)))));
-        assert!(matches!(resolve("h"), Some((n, Target::Syntax(s, _))) if n == "c" && s.name == "C"));
+        assert!(
+            matches!(resolve("h"), Some((n, Target::Syntax(s, _))) if n == "c" && s.name == "C")
+        );
     }
 
     #[test]
@@ -929,7 +962,10 @@ mod tests {
 
         assert_eq!(FenceInfo::parse(""), FenceInfo::default());
         assert_eq!(FenceInfo::parse("{}").lang, "");
-        assert_eq!(FenceInfo::parse("hl_lines=99999999999999999999999").lang, "");
+        assert_eq!(
+            FenceInfo::parse("hl_lines=99999999999999999999999").lang,
+            ""
+        );
     }
 
     #[test]
@@ -958,7 +994,9 @@ mod tests {
         let syntax = set.find_syntax_by_name("Python").unwrap();
         let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
         for line in LinesWithEndings::from(code) {
-            generator.parse_html_for_line_which_includes_newline(line).unwrap();
+            generator
+                .parse_html_for_line_which_includes_newline(line)
+                .unwrap();
         }
         let expected = generator.finalize();
         let ours = syntax_body(syntax, set, code, &FenceInfo::default()).unwrap();
@@ -971,7 +1009,10 @@ mod tests {
         // The second line starts inside the string: its span is reopened within the line.
         let second = html.split("<span class=\"line\">").nth(2).unwrap();
         assert!(second.contains("hl-string"), "{second}");
-        assert_eq!(html.matches("<span").count(), html.matches("</span>").count());
+        assert_eq!(
+            html.matches("<span").count(),
+            html.matches("</span>").count()
+        );
     }
 
     #[test]

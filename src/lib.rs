@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod guide;
 pub mod highlight;
 pub mod init;
 pub mod markdown;
@@ -17,6 +18,7 @@ pub mod output;
 pub mod render;
 pub mod site;
 pub mod templates;
+pub mod version;
 pub mod yaml;
 
 pub use commands::run;

@@ -442,7 +442,8 @@ fn trim_url_end(url: &str) -> usize {
     }
 }
 
-fn escape(s: &str) -> String {
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     pulldown_cmark_escape::escape_html(&mut out, s).ok();
     out

@@ -6,8 +6,12 @@ use tera::Context;
 use crate::config::Config;
 use crate::content::urls;
 use crate::error::Diagnostic;
+use std::path::Path;
+
+use crate::guide::context::{GuideContext, GuideRenderer, PathContext, SectionContext};
+use crate::guide::{Guide, VersionSection};
 use crate::markdown::{self, Source, TocEntry};
-use crate::site::{LinkTargets, Page, PageLinks};
+use crate::site::{Page, PageLinks, Site};
 use crate::templates::Templates;
 
 /// Site-wide values every template sees as `site`.
@@ -73,6 +77,12 @@ pub struct TemplateContext<'a> {
     pub root: String,
     /// `index.html` when folder links need it (offline bundles), else empty.
     pub index_file: &'static str,
+    /// On a guide's page, a version page or the path view: the guide (matrix, sections, links).
+    pub guide: Option<GuideContext>,
+    /// On a version page: that version.
+    pub version: Option<SectionContext>,
+    /// On the path view: all notes grouped and tagged by version.
+    pub path: Option<PathContext>,
 }
 
 /// How pages are rendered.
@@ -98,73 +108,217 @@ pub fn output_path(url: &str) -> String {
     format!("{url}index.html")
 }
 
-/// Renders one page: Markdown, then its layout.
-pub fn render_page(
-    page: &Page,
-    site: &SiteContext,
-    targets: &LinkTargets,
-    templates: &Templates,
-    options: RenderOptions,
-) -> Result<RenderedPage, Diagnostic> {
-    let doc = &page.doc;
-    let links = PageLinks {
-        targets,
-        source_dir: urls::parent_dir(&doc.rel),
-        page_url: &page.url,
-        index_files: options.index_files,
-    };
-    let rendered = markdown::render(
-        Source {
-            text: doc.body(),
-            first_line: doc.body_line,
-        },
-        &links,
-    );
-    let mut warnings: Vec<Diagnostic> = rendered
-        .warnings
-        .iter()
-        .map(|(position, message)| {
-            Diagnostic::warning(doc.source.clone(), message.clone()).at(&doc.text, *position)
-        })
-        .collect();
-    let title = &page.title;
-    if !doc.has_front_matter {
-        warnings.push(Diagnostic::warning(
-            doc.source.clone(),
-            format!("no front matter: using the title \"{title}\" and layout `{}`; add `---` lines with `title:` and `layout:` to choose", page.layout),
-        ));
+/// Renders pages of one site with one set of templates.
+#[derive(Debug, Clone, Copy)]
+pub struct Renderer<'a> {
+    /// Site values.
+    pub site: &'a SiteContext,
+    /// The site model.
+    pub model: &'a Site,
+    /// Templates.
+    pub templates: &'a Templates,
+    /// Options.
+    pub options: RenderOptions,
+}
+
+impl Renderer<'_> {
+    fn guide_renderer<'g>(&'g self, guide: &'g Guide, page_url: &'g str) -> GuideRenderer<'g> {
+        GuideRenderer {
+            guide,
+            targets: &self.model.targets,
+            page_url,
+            index_files: self.options.index_files,
+        }
     }
-    let context = TemplateContext {
-        site,
-        page: PageContext {
-            title,
+
+    fn context<'c>(&'c self, page: PageContext<'c>) -> TemplateContext<'c> {
+        TemplateContext {
+            site: self.site,
+            root: urls::root_prefix(page.url),
+            page,
+            index_file: if self.options.index_files {
+                "index.html"
+            } else {
+                ""
+            },
+            guide: None,
+            version: None,
+            path: None,
+        }
+    }
+
+    fn finish(
+        &self,
+        template: &str,
+        context: &TemplateContext<'_>,
+        source: &Path,
+    ) -> Result<String, Diagnostic> {
+        let context = Context::from_serialize(context).map_err(|e| {
+            Diagnostic::error(source, format!("cannot build the template context: {e}"))
+        })?;
+        self.templates.render(template, &context, source)
+    }
+
+    /// Renders one content page: Markdown, then its layout (with the guide, on a guide's page).
+    pub fn page(&self, page: &Page) -> Result<RenderedPage, Diagnostic> {
+        let doc = &page.doc;
+        let links = PageLinks {
+            targets: &self.model.targets,
+            source_dir: urls::parent_dir(&doc.rel),
+            page_url: &page.url,
+            index_files: self.options.index_files,
+        };
+        let rendered = markdown::render(
+            Source {
+                text: doc.body(),
+                first_line: doc.body_line,
+            },
+            &links,
+        );
+        let mut warnings: Vec<Diagnostic> = rendered
+            .warnings
+            .iter()
+            .map(|(position, message)| {
+                Diagnostic::warning(doc.source.clone(), message.clone()).at(&doc.text, *position)
+            })
+            .collect();
+        if !doc.has_front_matter {
+            warnings.push(Diagnostic::warning(
+                doc.source.clone(),
+                format!(
+                    "no front matter: using the title \"{}\" and layout `{}`; add `---` lines with `title:` and `layout:` to choose",
+                    page.title, page.layout
+                ),
+            ));
+        }
+        let mut context = self.context(PageContext {
+            title: &page.title,
             description: doc.front_matter.description.as_deref(),
             url: &page.url,
-            permalink: format!("{}{}", site.base_url, urls::encode_path(&page.url)),
+            permalink: format!("{}{}", self.site.base_url, urls::encode_path(&page.url)),
             source: &doc.rel,
             layout: &page.layout,
             content: rendered.html,
             toc: rendered.toc,
-        },
-        root: urls::root_prefix(&page.url),
-        index_file: if options.index_files {
-            "index.html"
-        } else {
-            ""
-        },
-    };
-    let context = Context::from_serialize(&context).map_err(|e| {
-        Diagnostic::error(
-            doc.source.clone(),
-            format!("cannot build the template context: {e}"),
-        )
-    })?;
-    let html = templates.render(&format!("{}.html", page.layout), &context, &doc.source)?;
-    Ok(RenderedPage {
-        output: output_path(&page.url),
-        html,
-        warnings,
-    })
+        });
+        if let Some(guide) = page.guide.and_then(|i| self.model.guides.get(i)) {
+            let guide_context = self.guide_renderer(guide, &page.url).guide(true);
+            context.page.toc.extend(guide_toc(&guide_context));
+            context.guide = Some(guide_context);
+        }
+        let html = self.finish(&format!("{}.html", page.layout), &context, &doc.source)?;
+        Ok(RenderedPage {
+            output: output_path(&page.url),
+            html,
+            warnings,
+        })
+    }
+
+    /// Renders a version's own page with `version.html`.
+    pub fn version_page(
+        &self,
+        guide: &Guide,
+        section: &VersionSection,
+    ) -> Result<RenderedPage, Diagnostic> {
+        let renderer = self.guide_renderer(guide, &section.url);
+        let version = renderer.section(section);
+        let source = section.index.as_ref().map_or_else(
+            || {
+                std::path::PathBuf::from(crate::content::CONTENT_DIR)
+                    .join(&guide.dir)
+                    .join(section.version.name())
+            },
+            |d| d.source.clone(),
+        );
+        let rel = section.index.as_ref().map_or("", |d| d.rel.as_str());
+        let toc = version
+            .notes
+            .iter()
+            .map(|n| TocEntry {
+                level: 3,
+                id: n.id.clone(),
+                title: n.title.clone(),
+                children: Vec::new(),
+            })
+            .collect();
+        let mut context = self.context(PageContext {
+            title: &section.title,
+            description: None,
+            url: &section.url,
+            permalink: format!("{}{}", self.site.base_url, urls::encode_path(&section.url)),
+            source: rel,
+            layout: "version",
+            content: String::new(),
+            toc,
+        });
+        context.guide = Some(renderer.guide(false));
+        context.version = Some(version);
+        let html = self.finish("version.html", &context, &source)?;
+        Ok(RenderedPage {
+            output: output_path(&section.url),
+            html,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Renders a guide's upgrade path view with `path.html`.
+    pub fn path_page(&self, guide: &Guide) -> Result<RenderedPage, Diagnostic> {
+        let url = guide.path_url();
+        let renderer = self.guide_renderer(guide, &url);
+        let title = format!("{}: upgrade path", guide.title);
+        let mut context = self.context(PageContext {
+            title: &title,
+            description: None,
+            url: &url,
+            permalink: format!("{}{}", self.site.base_url, urls::encode_path(&url)),
+            source: "",
+            layout: "path",
+            content: String::new(),
+            toc: Vec::new(),
+        });
+        context.guide = Some(renderer.guide(false));
+        context.path = Some(renderer.path());
+        let source = std::path::PathBuf::from(crate::content::CONTENT_DIR).join(&guide.dir);
+        let html = self.finish("path.html", &context, &source)?;
+        Ok(RenderedPage {
+            output: output_path(&url),
+            html,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Renders `404.html`. It is served at arbitrary paths, so its root is the absolute base path.
+    pub fn not_found(&self) -> Result<String, Diagnostic> {
+        let mut context = self.context(PageContext {
+            title: "Page not found",
+            description: None,
+            url: "404.html",
+            permalink: format!("{}404.html", self.site.base_url),
+            source: "",
+            layout: "404",
+            content: String::new(),
+            toc: Vec::new(),
+        });
+        context.root = base_path(&self.site.base_url);
+        self.finish("404.html", &context, Path::new("404.html"))
+    }
+}
+
+/// Guide pages list the overview and each version section in their table of contents.
+fn guide_toc(guide: &GuideContext) -> Vec<TocEntry> {
+    let mut toc = vec![TocEntry {
+        level: 2,
+        id: "overview".to_string(),
+        title: "Overview".to_string(),
+        children: Vec::new(),
+    }];
+    toc.extend(guide.versions.iter().map(|v| TocEntry {
+        level: 2,
+        id: v.anchor.clone(),
+        title: v.title.clone(),
+        children: Vec::new(),
+    }));
+    toc
 }
 
 /// Checks that a page's layout exists, naming the layouts that do.
@@ -187,32 +341,6 @@ pub fn check_layout(page: &Page, templates: &Templates) -> Option<Diagnostic> {
         Some(position) => diagnostic.at(&page.doc.text, position),
         None => diagnostic,
     })
-}
-
-/// Renders `404.html`. It is served at arbitrary paths, so its root is the absolute base path.
-pub fn render_not_found(site: &SiteContext, templates: &Templates) -> Result<String, Diagnostic> {
-    let context = TemplateContext {
-        site,
-        page: PageContext {
-            title: "Page not found",
-            description: None,
-            url: "404.html",
-            permalink: format!("{}404.html", site.base_url),
-            source: "",
-            layout: "404",
-            content: String::new(),
-            toc: Vec::new(),
-        },
-        root: base_path(&site.base_url),
-        index_file: "",
-    };
-    let context = Context::from_serialize(&context).map_err(|e| {
-        Diagnostic::error(
-            "404.html",
-            format!("cannot build the template context: {e}"),
-        )
-    })?;
-    templates.render("404.html", &context, std::path::Path::new("404.html"))
 }
 
 /// The path part of a base URL: `https://example.org/docs/` -> `/docs/`.

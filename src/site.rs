@@ -4,8 +4,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::config::Config;
 use crate::content::{Content, Document, StaticFile, urls};
 use crate::error::{Diagnostic, Diagnostics, Position};
+use crate::guide::{self, Guide};
 use crate::markdown::{LinkResolver, Resolved};
 
 /// Layout used when a page's front matter names none.
@@ -26,6 +28,8 @@ pub struct Page {
     pub layout_position: Option<Position>,
     /// Ordering among siblings in navigation.
     pub weight: i64,
+    /// For a guide's index page: the guide (index into [`Site::guides`]).
+    pub guide: Option<usize>,
 }
 
 /// Every page and file of a site, ready to render.
@@ -35,6 +39,8 @@ pub struct Site {
     pub pages: Vec<Page>,
     /// Files copied from `content/`.
     pub static_files: Vec<StaticFile>,
+    /// Upgrade guides.
+    pub guides: Vec<Guide>,
     /// What relative links in pages can point at.
     pub targets: LinkTargets,
 }
@@ -50,11 +56,13 @@ pub struct LinkTargets {
     pub files: HashSet<String>,
 }
 
-/// Builds the site model, reporting URL clashes.
-pub fn assemble(content: Content, diagnostics: &mut Diagnostics) -> Site {
+/// Builds the site model: guides split off, every page with its URL; reports URL clashes.
+pub fn assemble(content: Content, config: &Config, diagnostics: &mut Diagnostics) -> Site {
+    let mut documents = content.documents;
+    let guides = guide::collect(&mut documents, config, diagnostics);
     let mut by_url: BTreeMap<String, String> = BTreeMap::new();
-    let mut pages = Vec::with_capacity(content.documents.len());
-    for doc in content.documents {
+    let mut pages = Vec::with_capacity(documents.len());
+    for doc in documents {
         let url = urls::page_url(&doc.rel);
         if let Some(first) = by_url.get(&url) {
             diagnostics.push(Diagnostic::error(
@@ -66,19 +74,29 @@ pub fn assemble(content: Content, diagnostics: &mut Diagnostics) -> Site {
             continue;
         }
         by_url.insert(url.clone(), doc.rel.clone());
-        pages.push(page(doc, url));
+        let mut page = page(doc, url);
+        page.guide = guides.iter().position(|g| g.url == page.url);
+        pages.push(page);
+    }
+    let mut documents: HashMap<String, String> = pages
+        .iter()
+        .map(|p| (p.doc.rel.clone(), p.url.clone()))
+        .collect();
+    let mut page_urls: HashSet<String> = pages.iter().map(|p| p.url.clone()).collect();
+    for guide in &guides {
+        documents.extend(guide::link_targets(guide));
+        page_urls.extend(guide.versions.iter().map(|v| v.url.clone()));
+        page_urls.insert(guide.path_url());
     }
     let targets = LinkTargets {
-        documents: pages
-            .iter()
-            .map(|p| (p.doc.rel.clone(), p.url.clone()))
-            .collect(),
-        page_urls: pages.iter().map(|p| p.url.clone()).collect(),
+        documents,
+        page_urls,
         files: content.static_files.iter().map(|f| f.rel.clone()).collect(),
     };
     Site {
         pages,
         static_files: content.static_files,
+        guides,
         targets,
     }
 }
@@ -106,6 +124,7 @@ fn page(doc: Document, url: String) -> Page {
         url,
         layout,
         layout_position,
+        guide: None,
     }
 }
 
@@ -154,6 +173,9 @@ impl LinkResolver for PageLinks<'_> {
             ));
         };
         let href = |url: &str, fragment: &str| {
+            if url == self.page_url && !fragment.is_empty() {
+                return Resolved::Rewrite(fragment.to_string());
+            }
             let mut href = urls::relative(self.page_url, url, self.index_files);
             href.push_str(fragment);
             Resolved::Rewrite(href)
@@ -209,8 +231,44 @@ pub struct NavEntry {
     pub children: Vec<NavEntry>,
 }
 
-/// The navigation tree: each page under the page of the nearest enclosing folder.
-pub fn navigation(pages: &[Page]) -> Vec<NavEntry> {
+/// The navigation tree: each page under the page of the nearest enclosing folder; a guide's page
+/// lists its path view and version pages (newest first).
+pub fn navigation(site: &Site) -> Vec<NavEntry> {
+    let mut roots = page_tree(&site.pages);
+    for guide in &site.guides {
+        if let Some(entry) = find_entry(&mut roots, &guide.url) {
+            entry.children.push(NavEntry {
+                title: "Upgrade path".to_string(),
+                url: guide.path_url(),
+                children: Vec::new(),
+            });
+            entry
+                .children
+                .extend(guide.versions.iter().map(|v| NavEntry {
+                    title: v.version.name().to_string(),
+                    url: v.url.clone(),
+                    children: Vec::new(),
+                }));
+        }
+    }
+    roots
+}
+
+fn find_entry<'e>(entries: &'e mut [NavEntry], url: &str) -> Option<&'e mut NavEntry> {
+    for entry in entries {
+        if entry.url == url {
+            return Some(entry);
+        }
+        if (url.starts_with(&entry.url) || entry.url.is_empty())
+            && let Some(found) = find_entry(&mut entry.children, url)
+        {
+            return Some(found);
+        }
+    }
+    None
+}
+
+fn page_tree(pages: &[Page]) -> Vec<NavEntry> {
     let mut order: Vec<&Page> = pages.iter().collect();
     order.sort_by(|a, b| {
         (depth(&a.url), a.weight, &a.doc.rel).cmp(&(depth(&b.url), b.weight, &b.doc.rel))

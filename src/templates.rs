@@ -17,6 +17,9 @@ mod builtin {
 /// Name of the theme compiled into the binary.
 pub const BUILTIN_THEME: &str = "default";
 
+/// Templates with a fixed role, not layouts a page can name.
+pub const SPECIAL_TEMPLATES: [&str; 4] = ["base.html", "404.html", "version.html", "path.html"];
+
 /// One file of a theme or of the site's `templates/` folder.
 #[derive(Debug, Clone)]
 pub struct ThemeFile {
@@ -132,18 +135,25 @@ impl Templates {
             }
         }
         let mut tera = Tera::new();
+        // Tera reports one error at a time: drop the culprit and retry, so every broken template
+        // is reported; templates extending a broken one are not reported again.
         let mut batch: BTreeMap<String, String> = sources.clone();
+        let mut broken: Vec<String> = Vec::new();
         loop {
-            match tera.add_raw_templates(batch.iter()) {
-                Ok(()) => break,
-                Err(e) => {
-                    let (diagnostic, culprit) = template_error(&e, &origins, &sources);
-                    problems.push(diagnostic);
-                    match culprit.and_then(|name| batch.remove(&name)) {
-                        Some(_) => continue,
-                        None => break,
-                    }
-                }
+            let Err(e) = tera.add_raw_templates(batch.iter()) else {
+                break;
+            };
+            let cascaded = match e.kind() {
+                ErrorKind::MissingParent { parent, .. } => broken.contains(parent),
+                _ => false,
+            };
+            let (diagnostic, culprit) = template_error(&e, &origins, &sources);
+            if !cascaded {
+                problems.push(diagnostic);
+            }
+            match culprit.and_then(|name| batch.remove_entry(&name)) {
+                Some((name, _)) => broken.push(name),
+                None => break,
             }
         }
         if problems.is_empty() {
@@ -157,11 +167,13 @@ impl Templates {
         }
     }
 
-    /// Layout names a page may use: top-level `.html` templates not starting with `_`.
+    /// Layout names a page may use: top-level `.html` templates, except partials (`_x.html`) and
+    /// the templates with a fixed role ([`SPECIAL_TEMPLATES`]).
     pub fn layouts(&self) -> Vec<&str> {
         self.origins
             .keys()
             .filter(|name| !name.contains('/') && !name.starts_with('_'))
+            .filter(|name| !SPECIAL_TEMPLATES.contains(&name.as_str()))
             .filter_map(|name| name.strip_suffix(".html"))
             .collect()
     }

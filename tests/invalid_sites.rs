@@ -48,6 +48,14 @@ cases! {
     unknown_config_key => "unknown-config-key",
     duplicate_key => "duplicate-key",
     url_clash => "url-clash",
+    guide_unknown_area => "guide-unknown-area",
+    guide_unknown_kind => "guide-unknown-kind",
+    guide_empty_kind => "guide-empty-kind",
+    guide_duplicate_id => "guide-duplicate-id",
+    guide_from_not_earlier => "guide-from-not-earlier",
+    guide_bad_version_folder => "guide-bad-version-folder",
+    guide_invalid_id => "guide-invalid-id",
+    guide_note_outside_version => "guide-note-outside-version",
 }
 
 #[test]
@@ -56,7 +64,7 @@ fn every_invalid_fixture_has_a_test() {
         .expect("read")
         .count();
     assert_eq!(
-        dirs, 11,
+        dirs, 19,
         "add a case to the cases! list for each new invalid fixture"
     );
 }

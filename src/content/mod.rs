@@ -75,16 +75,38 @@ pub fn load(root: &Path, options: LoadOptions, diagnostics: &mut Diagnostics) ->
     let mut documents = Vec::with_capacity(results.len());
     for (document, problems) in results {
         diagnostics.extend(problems);
-        if let Some(document) = document
-            && (options.drafts || document.front_matter.draft != Some(true))
-        {
-            documents.push(document);
-        }
+        documents.extend(document);
+    }
+    if !options.drafts {
+        remove_drafts(&mut documents);
     }
     Content {
         documents,
         static_files,
     }
+}
+
+/// Drops documents marked `draft: true`; a draft folder index (`_index.md`, `index.md`, `README.md`)
+/// takes its whole folder with it, so a draft version hides its notes.
+fn remove_drafts(documents: &mut Vec<Document>) {
+    let draft_folders: Vec<String> = documents
+        .iter()
+        .filter(|d| d.front_matter.draft == Some(true))
+        .filter(|d| urls::is_index_name(file_stem(&d.rel)))
+        .map(|d| urls::parent_dir(&d.rel).to_string())
+        .collect();
+    documents.retain(|d| {
+        d.front_matter.draft != Some(true)
+            && !draft_folders
+                .iter()
+                .any(|folder| !folder.is_empty() && d.rel.starts_with(folder.as_str()))
+    });
+}
+
+/// The file name without folder and extension: `a/b.md` -> `b`.
+pub fn file_stem(rel: &str) -> &str {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
 
 /// Lists Markdown files and static files, sorted, skipping hidden and editor temporary files.
