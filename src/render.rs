@@ -304,21 +304,18 @@ impl Renderer<'_> {
     }
 }
 
-/// Guide pages list the overview and each version section in their table of contents.
+/// Guide pages list each version section in their table of contents, after the intro's headings.
 fn guide_toc(guide: &GuideContext) -> Vec<TocEntry> {
-    let mut toc = vec![TocEntry {
-        level: 2,
-        id: "overview".to_string(),
-        title: "Overview".to_string(),
-        children: Vec::new(),
-    }];
-    toc.extend(guide.versions.iter().map(|v| TocEntry {
-        level: 2,
-        id: v.anchor.clone(),
-        title: v.title.clone(),
-        children: Vec::new(),
-    }));
-    toc
+    guide
+        .versions
+        .iter()
+        .map(|v| TocEntry {
+            level: 2,
+            id: v.anchor.clone(),
+            title: v.title.clone(),
+            children: Vec::new(),
+        })
+        .collect()
 }
 
 /// Checks that a page's layout exists, naming the layouts that do.

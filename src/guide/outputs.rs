@@ -190,7 +190,12 @@ pub fn chart_svg(guide: &Guide) -> String {
     let gap = 14;
     let plot_height = 120;
     let left = 30;
-    let width = left + versions.len().max(1) * (bar + gap) + gap;
+    let legend_width: usize = guide
+        .kinds
+        .iter()
+        .map(|(_, legend)| legend_item_width(legend))
+        .sum();
+    let width = (left + versions.len().max(1) * (bar + gap) + gap).max(left + legend_width);
     let legend_y = plot_height + 48;
     let height = legend_y + 16;
     let mut svg = String::new();
@@ -254,10 +259,22 @@ pub fn chart_svg(guide: &Guide) -> String {
             xml_escape(letter),
             xml_escape(legend.split_whitespace().next().unwrap_or(""))
         );
-        x += 24 + 7 * (legend.split_whitespace().next().unwrap_or("").len() + 2);
+        x += legend_item_width(legend);
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// Room for one legend item: swatch, letter and the legend's first word, at about 7px a character.
+fn legend_item_width(legend: &str) -> usize {
+    24 + 7
+        * (legend
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .count()
+            + 2)
 }
 
 /// Fill colours per kind: the four Mesos kinds get fixed colours, others cycle through a palette.
