@@ -1,5 +1,6 @@
 //! The whole build as one linear function: config, content, site model, templates, render, write.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -7,10 +8,13 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::{self, LoadOptions};
-use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::error::{Diagnostic, Diagnostics, Error, Result, Severity};
 use crate::guide::{Guide, outputs};
-use crate::output::{OutputOptions, Staging};
+use crate::links;
+use crate::output::{OutputOptions, Sink, Staging};
+use crate::publish;
 use crate::render::{self, RenderOptions, Renderer, SiteContext};
+use crate::search;
 use crate::site::{self, Site};
 use crate::templates::{Templates, Theme};
 
@@ -32,6 +36,9 @@ pub struct BuildOptions {
     pub strict: bool,
     /// Allow unusual output folders (outside the project, not created by upnotes).
     pub force: bool,
+    /// An offline bundle: folder links end in `index.html` so the site works from `file://`, and
+    /// files only a web host uses (feed, sitemap, robots.txt, 404 page) are left out.
+    pub offline: bool,
 }
 
 /// What a successful build did.
@@ -131,6 +138,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     if let Some(base_url) = &options.base_url {
         config.base_url.clone_from(base_url);
     }
+    if options.offline {
+        config.feed = false;
+    }
     let output = options
         .output
         .clone()
@@ -147,21 +157,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         site: &site_context,
         model: &site,
         templates: &templates,
-        options: RenderOptions::default(),
+        options: RenderOptions {
+            index_files: options.offline,
+        },
     };
-    let results = render_all(&renderer, &staging);
-    let mut pages = 0;
-    for result in results {
-        match result {
-            Ok(warnings) => {
-                pages += 1;
-                diagnostics.extend(warnings);
-            }
-            Err(error) => diagnostics.push(error),
-        }
-    }
-    write_guide_files(&staging, &site, &config)?;
-    let files = write_site_files(&staging, &site, &theme, &renderer, &config)?;
+    let input = Emit {
+        renderer: &renderer,
+        theme: &theme,
+        config: &config,
+        reuse: None,
+    };
+    let (pages, files) = emit(&input, &staging, &mut diagnostics)?;
     if options.strict {
         diagnostics.make_strict();
     }
@@ -184,41 +190,178 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     })
 }
 
+/// What [`emit`] renders from, and which renders it may skip.
+#[derive(Clone, Copy)]
+pub struct Emit<'a> {
+    /// The renderer (site model, templates, options).
+    pub renderer: &'a Renderer<'a>,
+    /// The theme, for its static files.
+    pub theme: &'a Theme,
+    /// The config (after command-line overrides).
+    pub config: &'a Config,
+    /// `serve` passes its cache of pages whose inputs did not change; `build` passes `None`.
+    pub reuse: Option<&'a dyn Reuse>,
+}
+
+impl std::fmt::Debug for Emit<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emit")
+            .field("config", self.config)
+            .field("reuse", &self.reuse.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Renders and writes every output of a site into `sink`, collecting problems into `diagnostics`;
+/// returns the number of pages and of files copied from `content/`. Every file a build writes is
+/// written here, so `serve` (which calls this too) writes exactly what `build` does.
+pub fn emit(
+    input: &Emit<'_>,
+    sink: &dyn Sink,
+    diagnostics: &mut Diagnostics,
+) -> Result<(usize, usize)> {
+    let Emit {
+        renderer,
+        theme,
+        config,
+        reuse,
+    } = *input;
+    let site = renderer.model;
+    let (pages, anchors) = collect_rendered(render_all(renderer, Some(sink), reuse), diagnostics);
+    diagnostics.extend(links::check(site, &anchors, Severity::Warning));
+    write_guide_files(sink, site, config)?;
+    let files = write_site_files(sink, site, theme, renderer, config)?;
+    Ok((pages, files))
+}
+
 /// One rendering job: a content page, a version page or a guide's path view.
-enum Job<'a> {
+#[derive(Debug, Clone, Copy)]
+pub enum Job<'a> {
+    /// A content page (a guide's own page included).
     Page(&'a site::Page),
+    /// A version's own page.
     Version(&'a Guide, &'a crate::guide::VersionSection),
+    /// A guide's upgrade path view.
     Path(&'a Guide),
 }
 
-/// Renders and writes every page in parallel; nothing is kept in memory after it is written.
-fn render_all(
-    renderer: &Renderer<'_>,
-    staging: &Staging,
-) -> Vec<std::result::Result<Vec<Diagnostic>, Diagnostic>> {
-    let site = renderer.model;
+impl Job<'_> {
+    /// The output path the job writes, relative to the output folder.
+    pub fn output(&self) -> String {
+        match self {
+            Job::Page(page) => render::output_path(&page.url),
+            Job::Version(_, version) => render::output_path(&version.url),
+            Job::Path(guide) => render::output_path(&guide.path_url()),
+        }
+    }
+}
+
+/// Every rendering job of `site`, in a stable order.
+pub fn jobs(site: &Site) -> Vec<Job<'_>> {
     let mut jobs: Vec<Job<'_>> = site.pages.iter().map(Job::Page).collect();
     for guide in &site.guides {
         jobs.push(Job::Path(guide));
         jobs.extend(guide.versions.iter().map(|v| Job::Version(guide, v)));
     }
-    jobs.par_iter()
+    jobs
+}
+
+/// What rendering one page left behind once its HTML is written: where it is, its anchors, warnings.
+#[derive(Debug, Clone)]
+pub struct RenderOutcome {
+    /// The page's URL.
+    pub url: String,
+    /// Ids and names in its HTML, for link checking.
+    pub anchors: HashSet<String>,
+    /// Warnings found while rendering it.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Lets `serve` skip rendering pages whose inputs did not change since it last rendered them.
+pub trait Reuse: Sync {
+    /// The earlier outcome of `job` when its file on disk is still what rendering it would write;
+    /// `None` renders it.
+    fn reuse(&self, job: &Job<'_>) -> Option<RenderOutcome>;
+    /// Called for every job that was rendered, with its page and outcome.
+    fn rendered(&self, job: &Job<'_>, page: &render::RenderedPage, outcome: &RenderOutcome);
+}
+
+/// Renders every page in parallel and writes each to `sink` (when given) as soon as it is done;
+/// only its anchors are kept, for link checking.
+fn render_all(
+    renderer: &Renderer<'_>,
+    sink: Option<&dyn Sink>,
+    reuse: Option<&dyn Reuse>,
+) -> Vec<std::result::Result<RenderOutcome, Diagnostic>> {
+    jobs(renderer.model)
+        .par_iter()
         .map(|job| {
+            if let Some(outcome) = reuse.and_then(|r| r.reuse(job)) {
+                return Ok(outcome);
+            }
             let rendered = match job {
                 Job::Page(page) => renderer.page(page)?,
                 Job::Version(guide, version) => renderer.version_page(guide, version)?,
                 Job::Path(guide) => renderer.path_page(guide)?,
             };
-            staging
-                .write(&rendered.output, rendered.html.as_bytes())
-                .map_err(|e| Diagnostic::error(&rendered.output, e.to_string()))?;
-            Ok(rendered.warnings)
+            if let Some(sink) = sink {
+                sink.write(&rendered.output, rendered.html.as_bytes())
+                    .map_err(|e| Diagnostic::error(&rendered.output, e.to_string()))?;
+            }
+            let outcome = RenderOutcome {
+                url: rendered.output.trim_end_matches("index.html").to_string(),
+                anchors: links::html_anchors(&rendered.html),
+                warnings: rendered.warnings.clone(),
+            };
+            if let Some(reuse) = reuse {
+                reuse.rendered(job, &rendered, &outcome);
+            }
+            Ok(outcome)
         })
         .collect()
 }
 
+/// Sorts render results into the page count, the anchors by URL and the diagnostics.
+fn collect_rendered(
+    results: Vec<std::result::Result<RenderOutcome, Diagnostic>>,
+    diagnostics: &mut Diagnostics,
+) -> (usize, links::Anchors) {
+    let mut anchors = links::Anchors::new();
+    for result in results {
+        match result {
+            Ok(outcome) => {
+                diagnostics.extend(outcome.warnings);
+                anchors.insert(outcome.url, outcome.anchors);
+            }
+            Err(error) => diagnostics.push(error),
+        }
+    }
+    (anchors.len(), anchors)
+}
+
+/// Validates everything `build` would, including links and anchors, and writes nothing.
+pub fn check(root: &Path, drafts: bool) -> Result<Diagnostics> {
+    let Loaded {
+        config,
+        site,
+        templates,
+        mut diagnostics,
+        ..
+    } = load(root, drafts)?;
+    let site_context = SiteContext::new(&config);
+    let renderer = Renderer {
+        site: &site_context,
+        model: &site,
+        templates: &templates,
+        options: RenderOptions::default(),
+    };
+    let (_, anchors) = collect_rendered(render_all(&renderer, None, None), &mut diagnostics);
+    diagnostics.extend(links::check(&site, &anchors, Severity::Error));
+    Ok(diagnostics)
+}
+
 /// Each guide's `changes.json` and chart, and the site's feed.
-fn write_guide_files(staging: &Staging, site: &Site, config: &Config) -> Result<()> {
+fn write_guide_files(staging: &dyn Sink, site: &Site, config: &Config) -> Result<()> {
     let base_url = config.base_url();
     for guide in &site.guides {
         staging.write(
@@ -239,10 +382,11 @@ fn write_guide_files(staging: &Staging, site: &Site, config: &Config) -> Result<
     Ok(())
 }
 
-/// Navigation data, the 404 page, highlighting CSS, theme and content static files; returns the
+/// Navigation data, search index, highlighting CSS, theme and content static files, and for a web
+/// host the sitemap, robots.txt and 404 page; returns the
 /// number of files copied from `content/`.
 fn write_site_files(
-    staging: &Staging,
+    staging: &dyn Sink,
     site: &Site,
     theme: &Theme,
     renderer: &Renderer<'_>,
@@ -251,11 +395,16 @@ fn write_site_files(
     for (rel, file) in theme.static_files() {
         staging.write(rel, &file.bytes)?;
     }
+    if config.search {
+        staging.write(
+            "search-index.js",
+            search::index_script(&search::entries(site)).as_bytes(),
+        )?;
+    }
     let nav = site::navigation(site);
-    let nav_json = serde_json::to_string(&nav).map_err(|e| Error::Usage(e.to_string()))?;
     staging.write(
         "nav.js",
-        format!("window.UPNOTES_NAV = {nav_json};\n").as_bytes(),
+        search::data_script("UPNOTES_NAV", &nav).as_bytes(),
     )?;
     let css = crate::highlight::theme_css(&config.highlight.light, &config.highlight.dark)
         .map_err(|e| {
@@ -266,7 +415,12 @@ fn write_site_files(
             )
         })?;
     staging.write("highlight.css", css.as_bytes())?;
-    if renderer.templates.has("404.html") {
+    if !renderer.options.index_files {
+        let base_url = config.base_url();
+        staging.write("sitemap.xml", publish::sitemap(site, &base_url).as_bytes())?;
+        staging.write("robots.txt", publish::robots(&base_url).as_bytes())?;
+    }
+    if renderer.templates.has("404.html") && !renderer.options.index_files {
         let html = renderer
             .not_found()
             .map_err(|d| Error::Content([d].into_iter().collect()))?;

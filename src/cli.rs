@@ -18,8 +18,14 @@ pub struct Cli {
 pub enum Command {
     /// Build the site into the output folder.
     Build(BuildArgs),
-    /// Validate config, content and templates; write nothing.
+    /// Validate config, content, templates, links and anchors; write nothing.
     Check(CheckArgs),
+    /// Build an offline bundle that works from file:// (search included), optionally zipped.
+    Bundle(BundleArgs),
+    /// Build, serve the site on 127.0.0.1, rebuild on changes and reload open pages.
+    Serve(ServeArgs),
+    /// Build, then rebuild on every change (no server).
+    Watch(WatchArgs),
     /// Scaffold a new site: config, a guide, one version and one note.
     Init(InitArgs),
     /// Print the upgrade checklist between two versions (Markdown).
@@ -92,6 +98,64 @@ pub struct BuildArgs {
     /// Allow an output folder outside the project or not created by upnotes.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `upnotes bundle`.
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Output folder (default: bundle).
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Also write the bundle as a reproducible zip file.
+    #[arg(long, value_name = "FILE")]
+    pub zip: Option<PathBuf>,
+    /// Include drafts.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Allow an output folder outside the project or not created by upnotes.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `upnotes watch` (and what `serve` builds).
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Output folder (default: `output` from upnotes.yaml, `site`).
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Base URL the site is published under (overrides upnotes.yaml).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Include pages, versions and notes marked `draft: true`.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Allow an output folder outside the project or not created by upnotes.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `upnotes serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub watch: WatchArgs,
+    /// Port to listen on [default: 1111, or the next free one]; 0 picks any free port.
+    #[arg(long, short, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Address to listen on; anything but a loopback address makes the preview reachable from
+    /// other machines.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Open the site in the default browser.
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// Output formats of `check`.

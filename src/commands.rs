@@ -5,7 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::build::{self, BuildOptions};
-use crate::cli::{BuildArgs, CheckArgs, Cli, Command, Format, NewCommand};
+use crate::cli::{BuildArgs, BundleArgs, CheckArgs, Cli, Command, Format, NewCommand};
 use crate::error::{Diagnostic, Error, Severity, display_path};
 
 /// Runs `cli`, printing results to `out` and problems to `err`; returns the exit code.
@@ -13,6 +13,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let result = match cli.command {
         Command::Build(args) => run_build(&args, out, err),
         Command::Check(args) => run_check(&args, out, err),
+        Command::Bundle(args) => run_bundle(&args, out, err),
+        Command::Serve(args) => crate::serve::serve(serve_options(args), out, err),
+        Command::Watch(args) => crate::serve::watch(watch_options(args), out, err),
         Command::Init(args) => crate::init::init(&args.dir).map(|created| {
             let _ = writeln!(
                 out,
@@ -64,8 +67,34 @@ fn run_build(
         drafts: args.drafts,
         strict: args.strict,
         force: args.force,
+        offline: false,
     };
     let report = build::build(&options)?;
+    print_report(&report, out, err);
+    Ok(())
+}
+
+fn run_bundle(
+    args: &BundleArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> crate::error::Result<()> {
+    let report = crate::bundle::bundle(&crate::bundle::BundleOptions {
+        root: args.root.root.clone(),
+        output: args.output.clone(),
+        zip: args.zip.clone(),
+        drafts: args.drafts,
+        strict: args.strict,
+        force: args.force,
+    })?;
+    print_report(&report, out, err);
+    if let Some(zip) = &args.zip {
+        let _ = writeln!(out, "zipped into {}", display_path(zip));
+    }
+    Ok(())
+}
+
+fn print_report(report: &build::BuildReport, out: &mut dyn Write, err: &mut dyn Write) {
     print_diagnostics(&report.warnings, err);
     let _ = writeln!(
         out,
@@ -77,7 +106,26 @@ fn run_build(
         report.elapsed.as_millis(),
         warnings_suffix(report.warnings.len()),
     );
-    Ok(())
+}
+
+fn watch_options(args: crate::cli::WatchArgs) -> BuildOptions {
+    BuildOptions {
+        root: args.root.root,
+        output: args.output,
+        base_url: args.base_url,
+        drafts: args.drafts,
+        force: args.force,
+        ..BuildOptions::default()
+    }
+}
+
+fn serve_options(args: crate::cli::ServeArgs) -> crate::serve::ServeOptions {
+    crate::serve::ServeOptions {
+        bind: args.bind,
+        port: args.port,
+        open: args.open,
+        build: watch_options(args.watch),
+    }
 }
 
 fn run_check(
@@ -85,8 +133,8 @@ fn run_check(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> crate::error::Result<()> {
-    let (mut diagnostics, failed) = match build::load(&args.root.root, args.drafts) {
-        Ok(loaded) => (loaded.diagnostics, false),
+    let (mut diagnostics, failed) = match build::check(&args.root.root, args.drafts) {
+        Ok(diagnostics) => (diagnostics, false),
         Err(Error::Content(diagnostics)) => (diagnostics, true),
         Err(other) => return Err(other),
     };

@@ -46,6 +46,39 @@ impl Position {
     }
 }
 
+/// Line starts of a text, to turn many byte offsets into positions without rescanning.
+#[derive(Debug, Clone)]
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `text`.
+    pub fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    /// The position of byte `offset`, with line numbers shifted so that the text starts on `first_line`.
+    pub fn position(&self, offset: usize, first_line: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&start| start <= offset).max(1);
+        let start = self.starts[line - 1];
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = self
+            .text
+            .get(start..end)
+            .map_or(1, |s| s.chars().count() + 1);
+        Position::new(line + first_line - 1, column)
+    }
+}
+
 /// One located message, printed as `path:line:col: error: message` plus a snippet with a caret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -276,6 +309,20 @@ mod tests {
         assert_eq!(Position::of_offset(src, 3), Position::new(2, 1));
         assert_eq!(Position::of_offset(src, 7), Position::new(2, 4));
         assert_eq!(Position::of_offset(src, 999), Position::new(3, 2));
+    }
+
+    #[test]
+    fn line_index_agrees_with_of_offset() {
+        let src = "ab\ncdé\nx";
+        let index = LineIndex::new(src);
+        for offset in [0, 1, 3, 5, 7, 8, 9, 99] {
+            assert_eq!(
+                index.position(offset, 1),
+                Position::of_offset(src, offset),
+                "{offset}"
+            );
+        }
+        assert_eq!(index.position(3, 10), Position::new(11, 1));
     }
 
     #[test]

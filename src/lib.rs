@@ -5,6 +5,7 @@
 //! [`output`] writes them safely. [`build`] runs the whole pipeline; [`commands`] maps the CLI onto it.
 
 pub mod build;
+pub mod bundle;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -13,9 +14,13 @@ pub mod error;
 pub mod guide;
 pub mod highlight;
 pub mod init;
+pub mod links;
 pub mod markdown;
 pub mod output;
+pub mod publish;
 pub mod render;
+pub mod search;
+pub mod serve;
 pub mod site;
 pub mod templates;
 pub mod version;

@@ -12,7 +12,7 @@ use pulldown_cmark::{
 };
 use serde::Serialize;
 
-use crate::error::Position;
+use crate::error::{LineIndex, Position};
 use crate::highlight;
 
 /// What a link destination becomes.
@@ -22,8 +22,6 @@ pub enum Resolved {
     Keep,
     /// Use this href instead.
     Rewrite(String),
-    /// The target does not exist: keep the link and warn with this message.
-    Broken(String),
 }
 
 /// Turns link destinations written in a page into hrefs valid in its output location.
@@ -164,13 +162,13 @@ impl<'s> Pass<'s, '_> {
                     }
                     self.code_block(&kind, &code, range);
                 }
-                other => self.inline(other, range),
+                other => self.inline(other),
             }
         }
     }
 
     /// Links, images and bare URLs; everything else passes through.
-    fn inline(&mut self, event: Event<'s>, range: Range<usize>) {
+    fn inline(&mut self, event: Event<'s>) {
         match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -179,7 +177,7 @@ impl<'s> Pass<'s, '_> {
                 id,
             }) => {
                 self.link_depth += 1;
-                let dest_url = self.resolve(dest_url, &range);
+                let dest_url = self.resolve(dest_url);
                 self.out.push(Event::Start(Tag::Link {
                     link_type,
                     dest_url,
@@ -197,7 +195,7 @@ impl<'s> Pass<'s, '_> {
                 title,
                 id,
             }) => {
-                let dest_url = self.resolve(dest_url, &range);
+                let dest_url = self.resolve(dest_url);
                 self.out.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url,
@@ -210,15 +208,10 @@ impl<'s> Pass<'s, '_> {
         }
     }
 
-    fn resolve(&mut self, dest: CowStr<'s>, range: &Range<usize>) -> CowStr<'s> {
+    fn resolve(&mut self, dest: CowStr<'s>) -> CowStr<'s> {
         match self.links.resolve(&dest) {
             Resolved::Keep => dest,
             Resolved::Rewrite(href) => href.into(),
-            Resolved::Broken(message) => {
-                let position = self.position(range.start);
-                self.warnings.push((position, message));
-                dest
-            }
         }
     }
 
@@ -249,8 +242,8 @@ impl<'s> Pass<'s, '_> {
             classes,
             attrs,
         }));
-        for (e, r) in inner {
-            self.inline(e, r);
+        for (e, _) in inner {
+            self.inline(e);
         }
         self.out.push(Event::InlineHtml(
             format!(
@@ -331,6 +324,68 @@ impl<'s> Pass<'s, '_> {
         let p = Position::of_offset(self.source.text, offset);
         Position::new(p.line + self.source.first_line - 1, p.column)
     }
+}
+
+/// The plain text of a Markdown document for search: its headings, and its text cut at about
+/// `limit` characters (code blocks left out: they make poor snippets).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Heading texts, in order.
+    pub headings: Vec<String>,
+    /// The text, whitespace collapsed, at most `limit` characters plus the end of a word.
+    pub text: String,
+}
+
+/// Summarises `text` for the search index without rendering it.
+pub fn summary(text: &str, limit: usize) -> Summary {
+    let mut summary = Summary::default();
+    let mut heading: Option<String> = None;
+    let mut in_code_block = false;
+    for event in Parser::new_ext(text, options()) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(h) = heading.take() {
+                    summary.headings.push(h.trim().to_string());
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            Event::Text(t) | Event::Code(t) if !in_code_block => match heading.as_mut() {
+                Some(h) => h.push_str(&t),
+                None if summary.text.len() < limit => summary.text.push_str(&t),
+                None => {}
+            },
+            // Block ends and line breaks separate words.
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_),
+            )
+            | Event::SoftBreak
+            | Event::HardBreak => summary.text.push(' '),
+            _ => {}
+        }
+    }
+    summary.text = summary
+        .text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    summary
+}
+
+/// Every link and image destination in `source` with its position in the file, in document order.
+pub fn links(source: Source<'_>) -> Vec<(Position, String)> {
+    let index = LineIndex::new(source.text);
+    let mut found = Vec::new();
+    for (event, range) in Parser::new_ext(source.text, options()).into_offset_iter() {
+        if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event {
+            found.push((
+                index.position(range.start, source.first_line),
+                dest_url.to_string(),
+            ));
+        }
+    }
+    found
 }
 
 /// The text of the first heading in `text`, without markup; parses no further than that heading.
@@ -536,23 +591,27 @@ mod tests {
     }
 
     #[test]
-    fn broken_links_warn_with_file_positions() {
-        struct Broken;
-        impl LinkResolver for Broken {
-            fn resolve(&self, dest: &str) -> Resolved {
-                Resolved::Broken(format!("no page {dest}"))
-            }
-        }
-        let r = render(
-            Source {
-                text: "Intro\n\nsee [x](gone.md)\n",
-                first_line: 5,
-            },
-            &Broken,
+    fn summary_keeps_headings_and_prose_but_not_code() {
+        let s = summary(
+            "# Title\n\nSome *prose*, with `code`.\n\n```bash\nrm -rf /\n```\n\n## Next\n\nMore.\n",
+            100,
         );
+        assert_eq!(s.headings, ["Title", "Next"]);
+        assert_eq!(s.text, "Some prose, with code. More.");
+    }
+
+    #[test]
+    fn links_are_listed_with_file_positions() {
+        let found = links(Source {
+            text: "Intro\n\nsee [x](gone.md) and ![i](a.png)\n",
+            first_line: 5,
+        });
         assert_eq!(
-            r.warnings,
-            [(Position::new(7, 5), "no page gone.md".to_string())]
+            found,
+            [
+                (Position::new(7, 5), "gone.md".to_string()),
+                (Position::new(7, 22), "a.png".to_string())
+            ]
         );
     }
 

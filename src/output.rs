@@ -54,17 +54,7 @@ impl Staging {
     /// The path inside the staging folder for site-relative `rel`, refusing anything that could
     /// land outside it (`..`, absolute paths, drive prefixes).
     pub fn path_for(&self, rel: &str) -> Result<PathBuf> {
-        let rel_path = Path::new(rel);
-        let safe = !rel.is_empty()
-            && rel_path
-                .components()
-                .all(|c| matches!(c, Component::Normal(_)));
-        if !safe {
-            return Err(Error::Usage(format!(
-                "refusing to write `{rel}`: output paths must stay inside the output folder"
-            )));
-        }
-        Ok(self.dir.join(rel_path))
+        inside(&self.dir, rel)
     }
 
     /// Writes `bytes` to site-relative `rel`, creating folders as needed.
@@ -113,6 +103,113 @@ impl Staging {
         let target = self.target.clone();
         std::mem::forget(self);
         Ok(target)
+    }
+}
+
+/// Where a build writes its files: a [`Staging`] folder for `build`; `serve` collects them to
+/// update its output in place.
+pub trait Sink: Sync {
+    /// Writes `bytes` to site-relative `rel`.
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<()>;
+    /// Copies the file at `from` to site-relative `rel`.
+    fn copy(&self, rel: &str, from: &Path) -> Result<()>;
+}
+
+impl Sink for Staging {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        Staging::write(self, rel, bytes)
+    }
+
+    fn copy(&self, rel: &str, from: &Path) -> Result<()> {
+        Staging::copy(self, rel, from)
+    }
+}
+
+/// `dir` joined with site-relative `rel`, refusing anything that could land outside `dir`.
+fn inside(dir: &Path, rel: &str) -> Result<PathBuf> {
+    let rel_path = Path::new(rel);
+    let safe = !rel.is_empty()
+        && rel_path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)));
+    if !safe {
+        return Err(Error::Usage(format!(
+            "refusing to write `{rel}`: output paths must stay inside the output folder"
+        )));
+    }
+    Ok(dir.join(rel_path))
+}
+
+/// An output folder that `serve` updates file by file after its first build: every write lands
+/// atomically (a reader sees the old file or the new one), and only files named by the caller
+/// (those the previous build wrote) are ever removed, inside a folder that carries the marker.
+#[derive(Debug)]
+pub struct InPlace {
+    dir: PathBuf,
+    scratch: PathBuf,
+    counter: std::sync::atomic::AtomicUsize,
+}
+
+impl InPlace {
+    /// Opens `dir`, which must be an output folder upnotes wrote (it carries the marker).
+    pub fn open(dir: &Path) -> Result<InPlace> {
+        let dir = absolute(dir);
+        if !dir.join(MARKER).is_file() {
+            return Err(Error::Usage(format!(
+                "refusing to update {}: it has no {MARKER} file, so upnotes did not create it",
+                dir.display()
+            )));
+        }
+        let name = dir
+            .file_name()
+            .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+        // A sibling of the output, so renames from it into the output stay on one filesystem.
+        let scratch = dir.with_file_name(format!(".{name}.upnotes-serve-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch).map_err(|e| Error::io("cannot create", &scratch, e))?;
+        Ok(InPlace {
+            dir,
+            scratch,
+            counter: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    /// Replaces (or creates) site-relative `rel` with `bytes`, atomically.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = inside(&self.dir, rel)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("cannot create", parent, e))?;
+        }
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let temp = self.scratch.join(n.to_string());
+        std::fs::write(&temp, bytes).map_err(|e| Error::io("cannot write", &temp, e))?;
+        std::fs::rename(&temp, &path).map_err(|e| Error::io("cannot replace", &path, e))
+    }
+
+    /// Removes site-relative `rel`, then every folder above it that became empty.
+    pub fn remove(&self, rel: &str) -> Result<()> {
+        let path = inside(&self.dir, rel)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("cannot remove", &path, e)),
+        }
+        let mut folder = path.parent();
+        while let Some(dir) = folder.filter(|d| *d != self.dir && d.starts_with(&self.dir)) {
+            // Fails on a folder that still has files, which ends the climb.
+            if std::fs::remove_dir(dir).is_err() {
+                break;
+            }
+            folder = dir.parent();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for InPlace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.scratch);
     }
 }
 
@@ -229,6 +326,31 @@ mod tests {
         assert!(Staging::create(root, &root.join("content"), options).is_err());
         assert!(Staging::create(root, &root.join(".."), options).is_err());
         assert!(root.join("mine/keep.txt").exists());
+    }
+
+    #[test]
+    fn in_place_writes_and_removes_inside_a_marked_folder_only() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let site = tmp.path().join("site");
+        std::fs::create_dir_all(&site).expect("mkdir");
+        assert!(InPlace::open(&site).is_err(), "no marker");
+        std::fs::write(site.join(MARKER), "").expect("write");
+        let place = InPlace::open(&site).expect("open");
+        place.write("a/b/index.html", b"new").expect("write");
+        assert_eq!(
+            std::fs::read(site.join("a/b/index.html")).expect("read"),
+            b"new"
+        );
+        for bad in ["../x", "/etc/passwd", "a/../../x"] {
+            assert!(place.write(bad, b"x").is_err(), "{bad}");
+            assert!(place.remove(bad).is_err(), "{bad}");
+        }
+        place.remove("a/b/index.html").expect("remove");
+        assert!(!site.join("a").exists(), "empty folders go too");
+        assert!(site.join(MARKER).exists());
+        drop(place);
+        let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).expect("list").collect();
+        assert_eq!(leftovers.len(), 1, "the scratch folder is removed");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::guide::context::{GuideContext, GuideRenderer, PathContext, SectionContext};
 use crate::guide::{Guide, VersionSection};
-use crate::markdown::{self, Source, TocEntry};
+use crate::markdown::{self, LinkResolver, Resolved, Source, TocEntry};
 use crate::site::{Page, PageLinks, Site};
 use crate::templates::Templates;
 
@@ -101,6 +101,25 @@ pub struct RenderedPage {
     pub html: String,
     /// Located warnings (broken links, unknown languages, missing front matter).
     pub warnings: Vec<Diagnostic>,
+    /// Each link destination of a content page's Markdown and what it resolved to, so `serve`
+    /// can tell whether a change elsewhere in the site alters this page.
+    pub links: Vec<(String, Resolved)>,
+}
+
+/// Remembers what each destination resolved to while a page renders.
+struct Recorder<'a> {
+    inner: &'a dyn LinkResolver,
+    seen: std::cell::RefCell<Vec<(String, Resolved)>>,
+}
+
+impl LinkResolver for Recorder<'_> {
+    fn resolve(&self, destination: &str) -> Resolved {
+        let resolved = self.inner.resolve(destination);
+        self.seen
+            .borrow_mut()
+            .push((destination.to_string(), resolved.clone()));
+        resolved
+    }
 }
 
 /// The output path of a page URL.
@@ -168,12 +187,16 @@ impl Renderer<'_> {
             page_url: &page.url,
             index_files: self.options.index_files,
         };
+        let recorder = Recorder {
+            inner: &links,
+            seen: std::cell::RefCell::default(),
+        };
         let rendered = markdown::render(
             Source {
                 text: doc.body(),
                 first_line: doc.body_line,
             },
-            &links,
+            &recorder,
         );
         let mut warnings: Vec<Diagnostic> = rendered
             .warnings
@@ -211,6 +234,7 @@ impl Renderer<'_> {
             output: output_path(&page.url),
             html,
             warnings,
+            links: recorder.seen.into_inner(),
         })
     }
 
@@ -258,6 +282,7 @@ impl Renderer<'_> {
             output: output_path(&section.url),
             html,
             warnings: Vec::new(),
+            links: Vec::new(),
         })
     }
 
@@ -284,6 +309,7 @@ impl Renderer<'_> {
             output: output_path(&url),
             html,
             warnings: Vec::new(),
+            links: Vec::new(),
         })
     }
 

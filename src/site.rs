@@ -156,48 +156,92 @@ pub struct PageLinks<'a> {
     pub index_files: bool,
 }
 
-impl LinkResolver for PageLinks<'_> {
-    fn resolve(&self, destination: &str) -> Resolved {
-        if is_external(destination) {
-            return Resolved::Keep;
+/// Where a link written in a page leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// Not ours to check: a URL with a scheme, an absolute path, an empty link.
+    External,
+    /// A place in this site: a site-relative URL (page folder or file) and an optional fragment.
+    Internal {
+        /// Site-relative URL of the page or file.
+        url: String,
+        /// The fragment without `#`, if any.
+        fragment: Option<String>,
+    },
+    /// A relative link to something that does not exist (or leads outside `content/`).
+    Missing {
+        /// The file looked for (`content/...`), or `None` when the link climbs out of `content/`.
+        looked_for: Option<String>,
+    },
+}
+
+impl PageLinks<'_> {
+    /// Resolves `destination` as written in this page's source to its target in the site.
+    pub fn target(&self, destination: &str) -> LinkTarget {
+        if let Some(fragment) = destination.strip_prefix('#') {
+            return LinkTarget::Internal {
+                url: self.page_url.to_string(),
+                fragment: Some(urls::decode_path(fragment)).filter(|f| !f.is_empty()),
+            };
         }
-        let (path, fragment) = match destination.find('#') {
-            Some(i) => (&destination[..i], &destination[i..]),
-            None => (destination, ""),
+        if is_external(destination) {
+            return LinkTarget::External;
+        }
+        let (path, fragment) = match destination.split_once('#') {
+            Some((path, fragment)) => (path, Some(urls::decode_path(fragment))),
+            None => (destination, None),
         };
         let path = path.split('?').next().unwrap_or(path);
-        let decoded = urls::decode_path(path);
-        let Some(target) = urls::join(self.source_dir, &decoded) else {
-            return Resolved::Broken(format!(
-                "link `{destination}` leads outside content/: link to a page of this site"
-            ));
+        let Some(target) = urls::join(self.source_dir, &urls::decode_path(path)) else {
+            return LinkTarget::Missing { looked_for: None };
         };
-        let href = |url: &str, fragment: &str| {
-            if url == self.page_url && !fragment.is_empty() {
-                return Resolved::Rewrite(fragment.to_string());
-            }
-            let mut href = urls::relative(self.page_url, url, self.index_files);
-            href.push_str(fragment);
-            Resolved::Rewrite(href)
+        let internal = |url: &str, fragment: Option<String>| LinkTarget::Internal {
+            url: url.to_string(),
+            fragment: fragment.filter(|f| !f.is_empty()),
         };
         if let Some(url) = self.targets.documents.get(&target) {
             // A note's URL already carries its fragment; an explicit one in the link wins.
             return match url.split_once('#') {
-                Some((page, anchor)) if fragment.is_empty() => href(page, &format!("#{anchor}")),
-                Some((page, _)) => href(page, fragment),
-                None => href(url, fragment),
+                Some((page, anchor)) => {
+                    internal(page, fragment.or_else(|| Some(anchor.to_string())))
+                }
+                None => internal(url, fragment),
             };
         }
         if self.targets.files.contains(&target) {
-            return href(&target, fragment);
+            return internal(&target, fragment);
         }
         let folder = format!("{}/", target.trim_end_matches('/'));
-        if self.targets.page_urls.contains(&folder) || target.is_empty() {
-            return href(if target.is_empty() { "" } else { &folder }, fragment);
+        if target.is_empty() {
+            return internal("", fragment);
         }
-        Resolved::Broken(format!(
-            "link target `{destination}` not found (looked for content/{target})"
-        ))
+        if self.targets.page_urls.contains(&folder) {
+            return internal(&folder, fragment);
+        }
+        LinkTarget::Missing {
+            looked_for: Some(format!("content/{target}")),
+        }
+    }
+}
+
+impl LinkResolver for PageLinks<'_> {
+    fn resolve(&self, destination: &str) -> Resolved {
+        match self.target(destination) {
+            // An in-page fragment stays as written.
+            LinkTarget::Internal { .. } if destination.starts_with('#') => Resolved::Keep,
+            LinkTarget::Internal { url, fragment } => {
+                let fragment =
+                    fragment.map_or_else(String::new, |f| format!("#{}", urls::encode_path(&f)));
+                if url == self.page_url && !fragment.is_empty() {
+                    return Resolved::Rewrite(fragment);
+                }
+                Resolved::Rewrite(format!(
+                    "{}{fragment}",
+                    urls::relative(self.page_url, &url, self.index_files)
+                ))
+            }
+            LinkTarget::External | LinkTarget::Missing { .. } => Resolved::Keep,
+        }
     }
 }
 
@@ -381,14 +425,49 @@ mod tests {
     }
 
     #[test]
-    fn external_links_are_kept_and_missing_ones_reported() {
+    fn external_and_missing_links_are_kept_as_written() {
         assert_eq!(resolve("", "", "https://example.org/x.md"), Resolved::Keep);
         assert_eq!(resolve("", "", "mailto:a@b.c"), Resolved::Keep);
         assert_eq!(resolve("", "", "#top"), Resolved::Keep);
-        assert!(matches!(resolve("", "", "missing.md"), Resolved::Broken(_)));
+        assert_eq!(resolve("", "", "missing.md"), Resolved::Keep);
+    }
+
+    #[test]
+    fn targets_name_pages_fragments_and_missing_files() {
+        let targets = targets();
+        let links = PageLinks {
+            targets: &targets,
+            source_dir: "guide/",
+            page_url: "guide/intro/",
+            index_files: false,
+        };
+        let internal = |url: &str, fragment: Option<&str>| LinkTarget::Internal {
+            url: url.to_string(),
+            fragment: fragment.map(ToString::to_string),
+        };
+        assert_eq!(
+            links.target("#setup"),
+            internal("guide/intro/", Some("setup"))
+        );
+        assert_eq!(
+            links.target("0.28.x/precision.md"),
+            internal("guide/", Some("0-28-x-precision"))
+        );
+        assert_eq!(links.target("../index.md#a%20b"), internal("", Some("a b")));
+        assert_eq!(links.target("https://x.org"), LinkTarget::External);
         assert!(matches!(
-            resolve("", "", "../../etc/passwd"),
-            Resolved::Broken(_)
+            links.target("../../etc/passwd"),
+            LinkTarget::Missing { .. }
         ));
+        assert!(matches!(
+            links.target("%2e%2e/%2e%2e/x"),
+            LinkTarget::Missing { .. }
+        ));
+        assert_eq!(
+            links.target("gone.md"),
+            LinkTarget::Missing {
+                looked_for: Some("content/guide/gone.md".to_string())
+            }
+        );
     }
 }

@@ -135,6 +135,10 @@ pub struct GuideContext {
     pub versions: Vec<SectionContext>,
     /// Link to the SVG chart.
     pub chart: String,
+    /// The chart's width in pixels.
+    pub chart_width: usize,
+    /// The chart's height in pixels.
+    pub chart_height: usize,
     /// Link to `changes.json`.
     pub changes_json: String,
     /// Link to the path view.
@@ -373,6 +377,8 @@ impl GuideRenderer<'_> {
                 Vec::new()
             },
             chart: self.href(&format!("{}changes.svg", self.guide.url)),
+            chart_width: outputs::chart_size(self.guide).0,
+            chart_height: outputs::chart_size(self.guide).1,
             changes_json: self.href(&format!("{}changes.json", self.guide.url)),
             path: self.href(&self.guide.path_url()),
         }

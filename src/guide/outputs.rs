@@ -170,6 +170,24 @@ pub fn kind_counts(guide: &Guide, version: &VersionSection) -> Vec<usize> {
         .collect()
 }
 
+/// Bar width, gap between bars, plot height and left margin of the chart, in pixels.
+const BAR: usize = 28;
+const GAP: usize = 14;
+const PLOT_HEIGHT: usize = 120;
+const LEFT: usize = 30;
+
+/// Width and height of the chart in pixels, so pages can reserve its space before it loads.
+pub fn chart_size(guide: &Guide) -> (usize, usize) {
+    let bars = guide.overview_versions().count().max(1);
+    let legend_width: usize = guide
+        .kinds
+        .iter()
+        .map(|(_, legend)| legend_item_width(legend))
+        .sum();
+    let width = (LEFT + bars * (BAR + GAP) + GAP).max(LEFT + legend_width);
+    (width, PLOT_HEIGHT + 48 + 16)
+}
+
 /// A stacked bar chart of changes per version by kind (oldest to newest, left to right), with its
 /// own light and dark colours so it reads well when embedded as an image.
 pub fn chart_svg(guide: &Guide) -> String {
@@ -186,47 +204,37 @@ pub fn chart_svg(guide: &Guide) -> String {
         .max()
         .unwrap_or(0)
         .max(1);
-    let bar = 28;
-    let gap = 14;
-    let plot_height = 120;
-    let left = 30;
-    let legend_width: usize = guide
-        .kinds
-        .iter()
-        .map(|(_, legend)| legend_item_width(legend))
-        .sum();
-    let width = (left + versions.len().max(1) * (bar + gap) + gap).max(left + legend_width);
-    let legend_y = plot_height + 48;
-    let height = legend_y + 16;
+    let (width, height) = chart_size(guide);
+    let legend_y = height - 16;
     let mut svg = String::new();
     let _ = write!(
         svg,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"Changes per version by kind\">\n<title>Changes per version by kind</title>\n<style>\ntext{{font:11px system-ui,sans-serif;fill:#444}}\n.axis{{stroke:#999;stroke-width:1}}\n{}\n@media (prefers-color-scheme: dark){{text{{fill:#ccc}}.axis{{stroke:#666}}}}\n</style>\n",
         kind_styles(guide)
     );
-    let base = plot_height + 10;
+    let base = PLOT_HEIGHT + 10;
     let _ = writeln!(
         svg,
-        "<line class=\"axis\" x1=\"{left}\" y1=\"{base}\" x2=\"{width}\" y2=\"{base}\"/>"
+        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{base}\" x2=\"{width}\" y2=\"{base}\"/>"
     );
     let _ = writeln!(
         svg,
         "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{max}</text>",
-        left - 6,
+        LEFT - 6,
         10 + 4
     );
     for (i, (version, counts)) in versions.iter().zip(&counts).enumerate() {
-        let x = left + gap + i * (bar + gap);
+        let x = LEFT + GAP + i * (BAR + GAP);
         let mut y = base;
         for ((letter, legend), count) in guide.kinds.iter().zip(counts) {
             if *count == 0 {
                 continue;
             }
-            let h = count * plot_height / max;
+            let h = count * PLOT_HEIGHT / max;
             y -= h;
             let _ = writeln!(
                 svg,
-                "<rect class=\"k-{}\" x=\"{x}\" y=\"{y}\" width=\"{bar}\" height=\"{h}\"><title>{}: {count} {}</title></rect>",
+                "<rect class=\"k-{}\" x=\"{x}\" y=\"{y}\" width=\"{BAR}\" height=\"{h}\"><title>{}: {count} {}</title></rect>",
                 css_class_part(letter),
                 xml_escape(version.version.name()),
                 xml_escape(legend)
@@ -236,18 +244,18 @@ pub fn chart_svg(guide: &Guide) -> String {
         let _ = writeln!(
             svg,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{total}</text>",
-            x + bar / 2,
+            x + BAR / 2,
             y.saturating_sub(3).max(9)
         );
         let _ = writeln!(
             svg,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-            x + bar / 2,
+            x + BAR / 2,
             base + 14,
             xml_escape(version.version.name())
         );
     }
-    let mut x = left;
+    let mut x = LEFT;
     for (letter, legend) in &guide.kinds {
         let _ = writeln!(
             svg,

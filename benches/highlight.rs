@@ -1,0 +1,69 @@
+//! Highlighting throughput (MB/s of code) per language, on the code blocks of the benchmark corpus.
+//!
+//! `cargo bench --bench highlight`; the figures go into BENCHMARKS.md.
+
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+/// The fenced code blocks of `language` in the first `pages` corpus pages.
+fn blocks(language: &str, pages: usize) -> Vec<String> {
+    let fence = format!("```{language}\n");
+    corpus::pages(1, pages)
+        .iter()
+        .flat_map(|page| {
+            let body = corpus::page_body(1, page, pages, corpus::LinkStyle::SourceFile);
+            let start = body.find(&fence).map(|i| i + fence.len());
+            start.and_then(|s| body[s..].find("```\n").map(|e| body[s..s + e].to_string()))
+        })
+        .collect()
+}
+
+fn highlight(c: &mut Criterion) {
+    upnotes::highlight::preload();
+    let mut group = c.benchmark_group("highlight");
+    for language in ["protobuf", "python", "bash"] {
+        // One block at a time, as pages are rendered: per-block setup counts.
+        let code = blocks(language, 50);
+        let bytes: usize = code.iter().map(String::len).sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(language, |b| {
+            b.iter(|| {
+                for block in &code {
+                    black_box(upnotes::highlight::highlight_block(language, block));
+                }
+            });
+        });
+    }
+    // The same code unhighlighted: the floor (escaping and HTML assembly only).
+    let code = blocks("python", 50);
+    let bytes: usize = code.iter().map(String::len).sum();
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("text", |b| {
+        b.iter(|| {
+            for block in &code {
+                black_box(upnotes::highlight::highlight_block("text", block));
+            }
+        });
+    });
+    group.finish();
+}
+
+/// What every process pays once: deserialising two-face's syntax set (cold start of a build).
+fn syntax_load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("startup");
+    group.sample_size(10);
+    group.bench_function("two_face_syntax_set", |b| {
+        b.iter(|| black_box(two_face::syntax::extra_newlines()));
+    });
+    group.bench_function("theme_css", |b| {
+        b.iter(|| black_box(upnotes::highlight::default_theme_css()));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, highlight, syntax_load);
+criterion_main!(benches);

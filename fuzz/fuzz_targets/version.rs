@@ -1,0 +1,10 @@
+//! Version parsing, and the order laws over every version among the input's lines.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        upnotes_fuzz::checks::versions(text);
+    }
+});

@@ -1,0 +1,207 @@
+//! Link checking: every relative link and `#anchor` written in the sources, resolved against the
+//! pages and ids the build actually produced (heading ids, `{#id}`, `<a name>`/`<a id>`, note ids,
+//! version anchors, anything with an `id` in the rendered HTML).
+
+use std::collections::{HashMap, HashSet};
+
+use crate::content::{Document, urls};
+use crate::error::{Diagnostic, Severity};
+use crate::markdown::{self, Source};
+use crate::site::{LinkTarget, PageLinks, Site};
+
+/// Ids and names of the elements of each rendered page, by page URL.
+pub type Anchors = HashMap<String, HashSet<String>>;
+
+/// Every `id="..."` and `name="..."` attribute value in `html`.
+pub fn html_anchors(html: &str) -> HashSet<String> {
+    let mut anchors = HashSet::new();
+    for attribute in [" id=\"", " name=\"", " id='", " name='"] {
+        let quote = if attribute.ends_with('"') { '"' } else { '\'' };
+        let mut rest = html;
+        while let Some(at) = rest.find(attribute) {
+            rest = &rest[at + attribute.len()..];
+            if let Some(end) = rest.find(quote) {
+                anchors.insert(unescape(&rest[..end]));
+                rest = &rest[end..];
+            }
+        }
+    }
+    anchors
+}
+
+/// Undoes the HTML escaping of attribute values (`&amp;` and friends).
+fn unescape(value: &str) -> String {
+    if !value.contains('&') {
+        return value.to_string();
+    }
+    value
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Checks every link of every source (pages, notes, version procedures): one diagnostic of
+/// `severity` per broken link (`build` warns, `check` fails).
+pub fn check(site: &Site, anchors: &Anchors, severity: Severity) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for page in &site.pages {
+        check_document(site, anchors, &page.doc, &page.url, &mut problems);
+    }
+    for guide in &site.guides {
+        for version in &guide.versions {
+            let docs = version
+                .index
+                .iter()
+                .chain(version.notes.iter().map(|n| &n.doc));
+            for doc in docs {
+                check_document(site, anchors, doc, &guide.url, &mut problems);
+            }
+        }
+    }
+    for problem in &mut problems {
+        problem.severity = severity;
+    }
+    problems
+}
+
+/// Checks the links of `doc`, which is rendered on the page at `page_url`.
+fn check_document(
+    site: &Site,
+    anchors: &Anchors,
+    doc: &Document,
+    page_url: &str,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let resolver = PageLinks {
+        targets: &site.targets,
+        source_dir: urls::parent_dir(&doc.rel),
+        page_url,
+        index_files: false,
+    };
+    let source = Source {
+        text: doc.body(),
+        first_line: doc.body_line,
+    };
+    for (position, destination) in markdown::links(source) {
+        let problem = match resolver.target(&destination) {
+            LinkTarget::External => None,
+            LinkTarget::Missing { looked_for } => {
+                Some(missing_target(site, &destination, looked_for.as_deref()))
+            }
+            LinkTarget::Internal { url, fragment } => {
+                fragment.and_then(|f| missing_anchor(anchors, &destination, &url, &f))
+            }
+        };
+        if let Some(message) = problem {
+            problems.push(Diagnostic::warning(doc.source.clone(), message).at(&doc.text, position));
+        }
+    }
+}
+
+fn missing_target(site: &Site, destination: &str, looked_for: Option<&str>) -> String {
+    let Some(looked_for) = looked_for else {
+        return format!(
+            "broken link `{destination}`: it leads outside content/; link to a file of this site"
+        );
+    };
+    let wanted = destination.split('#').next().unwrap_or(destination);
+    let wanted_name = wanted.rsplit('/').next().unwrap_or(wanted);
+    let candidates = site
+        .targets
+        .documents
+        .keys()
+        .chain(site.targets.files.iter())
+        .map(|rel| (rel.rsplit('/').next().unwrap_or(rel), rel));
+    let suggestion = closest(
+        wanted_name,
+        candidates.map(|(name, rel)| (name, rel.as_str())),
+    )
+    .map(|rel| format!(" (did you mean content/{rel}?)"))
+    .unwrap_or_default();
+    format!("broken link `{destination}`: {looked_for} does not exist{suggestion}")
+}
+
+fn missing_anchor(
+    anchors: &Anchors,
+    destination: &str,
+    url: &str,
+    fragment: &str,
+) -> Option<String> {
+    // A link to a static file (not a page) has no anchors to check.
+    let ids = anchors.get(url)?;
+    if ids.contains(fragment) {
+        return None;
+    }
+    let page = if url.is_empty() {
+        "the home page".to_string()
+    } else {
+        format!("/{url}")
+    };
+    let suggestion = closest(fragment, ids.iter().map(|id| (id.as_str(), id.as_str())))
+        .map(|id| format!(" (did you mean `#{id}`?)"))
+        .unwrap_or_default();
+    Some(format!(
+        "broken link `{destination}`: {page} has no anchor `#{fragment}`{suggestion}"
+    ))
+}
+
+/// The candidate whose key is nearest to `wanted` by edit distance, if it is near enough to be a typo.
+fn closest<'a>(
+    wanted: &str,
+    candidates: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Option<&'a str> {
+    let limit = (wanted.chars().count() / 3).max(2);
+    candidates
+        .map(|(key, value)| (edit_distance(wanted, key), value))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, value)| value)
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_come_from_ids_and_names() {
+        let html = r#"<h2 id="setup">S</h2><a name="old-anchor"></a><div class='x' id='single'></div><p data-id="no">"#;
+        let found = html_anchors(html);
+        let mut found: Vec<&str> = found.iter().map(String::as_str).collect();
+        found.sort_unstable();
+        assert_eq!(found, ["old-anchor", "setup", "single"]);
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("setup", "set-up"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn closest_only_suggests_near_misses() {
+        let ids = [("upgrade-steps", "upgrade-steps"), ("overview", "overview")];
+        assert_eq!(
+            closest("upgrade-step", ids.into_iter()),
+            Some("upgrade-steps")
+        );
+        assert_eq!(closest("zzz", ids.into_iter()), None);
+    }
+}

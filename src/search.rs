@@ -1,0 +1,124 @@
+//! The search index: one JavaScript file (`search-index.js`) that a classic `<script>` can load, so
+//! search works from `file://` where `fetch` and modules are blocked.
+//!
+//! Entries are `[kind, title, url, context, text]` arrays (compact for large sites): `kind` is
+//! `page`, `version` or `note`; `url` is site-relative, with a `#fragment` for sections and notes.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::markdown;
+use crate::site::Site;
+
+/// Characters of body text kept per page or note for matching and snippets.
+const TEXT_LIMIT: usize = 300;
+
+/// One search result candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry(
+    /// Kind: `page`, `version` or `note`.
+    pub &'static str,
+    /// Title.
+    pub String,
+    /// Site-relative URL, possibly with a fragment.
+    pub String,
+    /// Where it belongs (headings of a page; guide and version of a note).
+    pub String,
+    /// The start of its text.
+    pub String,
+);
+
+/// Every page, version section and note of the site, in a stable order.
+pub fn entries(site: &Site) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = site
+        .pages
+        .par_iter()
+        .map(|page| {
+            let summary = markdown::summary(page.doc.body(), TEXT_LIMIT);
+            let headings: Vec<&str> = summary
+                .headings
+                .iter()
+                .map(String::as_str)
+                .filter(|h| *h != page.title)
+                .collect();
+            Entry(
+                "page",
+                page.title.clone(),
+                page.url.clone(),
+                headings.join(" · "),
+                summary.text,
+            )
+        })
+        .collect();
+    for guide in &site.guides {
+        for version in &guide.versions {
+            entries.push(Entry(
+                "version",
+                version.title.clone(),
+                format!("{}#{}", guide.url, version.anchor),
+                guide.title.clone(),
+                version
+                    .index
+                    .as_ref()
+                    .map(|d| markdown::summary(d.body(), TEXT_LIMIT).text)
+                    .unwrap_or_default(),
+            ));
+            let notes: Vec<Entry> = version
+                .notes
+                .par_iter()
+                .map(|note| {
+                    let labels: Vec<&str> = note.changes.iter().map(|c| c.label.as_str()).collect();
+                    let mut context = format!("{} · {}", version.version, guide.title);
+                    if !labels.is_empty() {
+                        context = format!("{context} · {}", labels.join(", "));
+                    }
+                    Entry(
+                        "note",
+                        note.title.clone(),
+                        format!("{}#{}", guide.url, note.id),
+                        context,
+                        markdown::summary(note.doc.body(), TEXT_LIMIT).text,
+                    )
+                })
+                .collect();
+            entries.extend(notes);
+        }
+    }
+    entries
+}
+
+/// The index as a script: `window.UPNOTES_SEARCH = [...]`.
+pub fn index_script(entries: &[Entry]) -> String {
+    data_script("UPNOTES_SEARCH", &entries)
+}
+
+/// A classic script that sets `window.<variable>` to `value` as JSON; `</` and the JavaScript line
+/// separators are escaped so no text in the data can end a script or break older parsers.
+pub fn data_script(variable: &str, value: &impl Serialize) -> String {
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".to_string());
+    let json = json
+        .replace("</", "<\\/")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029");
+    format!("window.{variable} = {json};\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_cannot_be_broken_out_of() {
+        let entries = [Entry(
+            "page",
+            "</script><b>".into(),
+            "x/".into(),
+            String::new(),
+            "a\u{2028}b".into(),
+        )];
+        let script = index_script(&entries);
+        assert!(!script.contains("</script>"));
+        assert!(!script.contains('\u{2028}'));
+        assert!(script.starts_with("window.UPNOTES_SEARCH = [[\"page\",\"<\\/script><b>\""));
+    }
+}

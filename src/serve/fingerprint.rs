@@ -1,0 +1,362 @@
+//! Fingerprints: one hash of everything a rendered page depends on, so a rebuild re-renders a page
+//! only when one of its inputs changed.
+//!
+//! What a page depends on, by kind:
+//! - every page: the config (which also decides drafts and the site context) and the templates it
+//!   may use (see [`template_hashes`]);
+//! - a content page: its own source, title, URL and layout, and what each of its links resolves to
+//!   (checked separately, against the links recorded when it was last rendered);
+//! - a guide's page and its path view: the whole guide and every link target of the site;
+//! - a version page: its own version (procedure and notes), the guide's summary (versions, note
+//!   ids, titles and matrix entries, but no note bodies) and every link target.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::{self, Write as _};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+
+use crate::build::Job;
+use crate::config::Config;
+use crate::guide::Guide;
+use crate::site::{LinkTargets, Site};
+use crate::templates::Theme;
+
+/// Hashes `value`'s `Debug` text: every field of the model types takes part without listing them
+/// here, so a field added later cannot be forgotten.
+fn debug_hash(hasher: &mut DefaultHasher, value: &dyn fmt::Debug) {
+    struct Feed<'a>(&'a mut DefaultHasher);
+    impl fmt::Write for Feed<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    let _ = write!(Feed(hasher), "{value:?}");
+}
+
+/// A hash of `bytes`, to tell whether an output file changed.
+pub fn bytes_hash(bytes: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The site-wide inputs of one build, hashed once and shared by every page's fingerprint.
+#[derive(Debug)]
+pub struct Inputs {
+    env: u64,
+    targets: u64,
+    /// By guide URL: (everything, summary without note bodies).
+    guides: HashMap<String, (u64, u64)>,
+    templates: HashMap<String, u64>,
+}
+
+impl Inputs {
+    /// Hashes the config, link targets and guides of `site`; `templates` from [`template_hashes`].
+    pub fn new(
+        config: &Config,
+        drafts: bool,
+        site: &Site,
+        templates: HashMap<String, u64>,
+    ) -> Self {
+        let mut env = DefaultHasher::new();
+        debug_hash(&mut env, config);
+        drafts.hash(&mut env);
+        let guides = site
+            .guides
+            .iter()
+            .map(|g| (g.url.clone(), (guide_hash(g), summary_hash(g))))
+            .collect();
+        Inputs {
+            env: env.finish(),
+            targets: targets_hash(&site.targets),
+            guides,
+            templates,
+        }
+    }
+
+    /// The fingerprint of one rendering job.
+    pub fn fingerprint(&self, job: &Job<'_>) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        self.env.hash(&mut hasher);
+        let guide = |g: &Guide| self.guides.get(&g.url).copied().unwrap_or_default();
+        match job {
+            Job::Page(page) => {
+                self.template(&format!("{}.html", page.layout))
+                    .hash(&mut hasher);
+                debug_hash(&mut hasher, page);
+                // A guide's page is the page at the guide's URL; it shows the whole guide.
+                if page.guide.is_some() {
+                    let whole = self.guides.get(&page.url).map(|g| g.0);
+                    (whole, self.targets).hash(&mut hasher);
+                }
+            }
+            Job::Version(g, section) => {
+                self.template("version.html").hash(&mut hasher);
+                (guide(g).1, self.targets, &g.url).hash(&mut hasher);
+                debug_hash(&mut hasher, section);
+            }
+            Job::Path(g) => {
+                self.template("path.html").hash(&mut hasher);
+                (guide(g).0, self.targets, &g.url).hash(&mut hasher);
+            }
+        }
+        hasher.finish()
+    }
+
+    fn template(&self, name: &str) -> u64 {
+        self.templates.get(name).copied().unwrap_or_default()
+    }
+}
+
+fn guide_hash(guide: &Guide) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    debug_hash(&mut hasher, guide);
+    hasher.finish()
+}
+
+/// The guide without note bodies and procedures: what the matrix, legend and links of every
+/// version page show.
+fn summary_hash(guide: &Guide) -> u64 {
+    let mut h = DefaultHasher::new();
+    (
+        &guide.dir,
+        &guide.url,
+        &guide.title,
+        &guide.columns,
+        &guide.kinds,
+    )
+        .hash(&mut h);
+    debug_hash(&mut h, &guide.since);
+    for v in &guide.versions {
+        debug_hash(&mut h, &v.version);
+        (&v.from, &v.title, &v.released, &v.anchor, &v.url).hash(&mut h);
+        v.index.as_ref().map(|d| &d.rel).hash(&mut h);
+        for note in &v.notes {
+            (&note.id, &note.title, note.weight, &note.doc.rel).hash(&mut h);
+            debug_hash(&mut h, &note.changes);
+        }
+    }
+    h.finish()
+}
+
+/// Every link target, in a stable order (the maps are unordered).
+fn targets_hash(targets: &LinkTargets) -> u64 {
+    let mut h = DefaultHasher::new();
+    let documents: BTreeMap<_, _> = targets.documents.iter().collect();
+    documents.hash(&mut h);
+    let mut urls: Vec<_> = targets.page_urls.iter().collect();
+    urls.sort();
+    urls.hash(&mut h);
+    let mut files: Vec<_> = targets.files.iter().collect();
+    files.sort();
+    files.hash(&mut h);
+    h.finish()
+}
+
+/// Every template's source by name, as the build sees them: the theme's `templates/`, overridden
+/// by the site's `templates/` folder.
+pub fn template_sources(root: &Path, theme: &Theme) -> BTreeMap<String, Vec<u8>> {
+    let mut sources: BTreeMap<String, Vec<u8>> = theme
+        .files
+        .iter()
+        .filter_map(|f| {
+            let name = f.rel.strip_prefix("templates/")?;
+            Some((name.to_string(), f.bytes.clone()))
+        })
+        .collect();
+    let dir = root.join("templates");
+    let walker = walkdir::WalkDir::new(&dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !crate::content::is_ignored(e.file_name()));
+    for entry in walker.filter_map(std::result::Result::ok) {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(&dir) else {
+            continue;
+        };
+        let name = rel.to_string_lossy().replace('\\', "/");
+        // An unreadable file hashes as empty; the build reports it.
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        sources.insert(name, bytes);
+    }
+    sources
+}
+
+/// For each template, a hash of every template a page rendered with it may use: its `extends`
+/// chain, plus every template that is not a plain layout (partials, includes, templates that
+/// define components or macros, or that another template names other than to extend it), since
+/// those may be used from anywhere. Editing `documentation.html` thus re-renders the pages whose
+/// layout extends it; editing `base.html` or a partial re-renders every page.
+pub fn template_hashes(sources: &BTreeMap<String, Vec<u8>>) -> HashMap<String, u64> {
+    let texts: BTreeMap<&str, String> = sources
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), String::from_utf8_lossy(bytes).into_owned()))
+        .collect();
+    let parents: HashMap<&str, String> = texts
+        .iter()
+        .filter_map(|(name, text)| Some((*name, parent_of(text)?)))
+        .collect();
+    let mut shared = DefaultHasher::new();
+    for (name, bytes) in sources {
+        if !is_plain_layout(name, &texts, &parents) {
+            (name, bytes).hash(&mut shared);
+        }
+    }
+    let shared = shared.finish();
+    texts
+        .keys()
+        .map(|name| {
+            let mut h = DefaultHasher::new();
+            shared.hash(&mut h);
+            let mut current = Some((*name).to_string());
+            let mut depth = 0;
+            // Bounded: a cycle of `extends` is a template error anyway.
+            while let Some(template) = current.filter(|_| depth < 32) {
+                (&template, sources.get(&template)).hash(&mut h);
+                current = parents.get(template.as_str()).cloned();
+                depth += 1;
+            }
+            ((*name).to_string(), h.finish())
+        })
+        .collect()
+}
+
+/// A top-level template that pages use as their layout and others only extend.
+fn is_plain_layout(
+    name: &str,
+    texts: &BTreeMap<&str, String>,
+    parents: &HashMap<&str, String>,
+) -> bool {
+    if name.contains('/') || name.starts_with('_') {
+        return false;
+    }
+    let Some(text) = texts.get(name) else {
+        return false;
+    };
+    if has_tag(text, "component") || has_tag(text, "macro") {
+        return false;
+    }
+    let quoted = [format!("\"{name}\""), format!("'{name}'")];
+    texts
+        .iter()
+        .filter(|(other, _)| **other != name)
+        .all(|(other, text)| {
+            let mentions: usize = quoted
+                .iter()
+                .map(|q| text.matches(q.as_str()).count())
+                .sum();
+            let extends = usize::from(parents.get(other).is_some_and(|p| p == name));
+            mentions <= extends
+        })
+}
+
+/// True when `text` has a `{% keyword ...` tag (with optional whitespace control).
+fn has_tag(text: &str, keyword: &str) -> bool {
+    text.match_indices("{%").any(|(at, _)| {
+        let rest = text[at + 2..].trim_start_matches('-').trim_start();
+        rest.strip_prefix(keyword)
+            .is_some_and(|after| after.starts_with(char::is_whitespace))
+    })
+}
+
+/// The template named by the first `{% extends "..." %}` tag.
+fn parent_of(text: &str) -> Option<String> {
+    text.match_indices("{%").find_map(|(at, _)| {
+        let rest = text[at + 2..].trim_start_matches('-').trim_start();
+        let rest = rest.strip_prefix("extends")?.trim_start();
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let name = &rest[1..];
+        Some(name[..name.find(quote)?].to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn theme() -> BTreeMap<String, Vec<u8>> {
+        [
+            (
+                "base.html",
+                "<html>{% block content %}{% endblock %}</html>",
+            ),
+            (
+                "page.html",
+                "{# like page.html #}{% extends \"base.html\" %}x",
+            ),
+            ("documentation.html", "{%- extends 'page.html' -%} toc"),
+            ("version.html", "{% extends \"documentation.html\" %}v"),
+            (
+                "path.html",
+                "{% extends \"base.html\" %}p {% include \"partials/guide.html\" %}",
+            ),
+            ("partials/guide.html", "g"),
+            (
+                "partials/note.html",
+                "{% component upnotes.note(note: map) %}{% endcomponent %}",
+            ),
+        ]
+        .iter()
+        .map(|(n, t)| ((*n).to_string(), t.as_bytes().to_vec()))
+        .collect()
+    }
+
+    fn changed_after(edit: &str) -> Vec<String> {
+        let before = template_hashes(&theme());
+        let mut sources = theme();
+        sources
+            .get_mut(edit)
+            .expect("template")
+            .extend_from_slice(b" edited");
+        let after = template_hashes(&sources);
+        let mut changed: Vec<String> = before
+            .iter()
+            .filter(|(name, hash)| after.get(*name) != Some(hash))
+            .map(|(name, _)| name.clone())
+            .filter(|name| !name.contains('/'))
+            .collect();
+        changed.sort();
+        changed
+    }
+
+    #[test]
+    fn a_layout_edit_reaches_the_layouts_that_extend_it() {
+        assert_eq!(
+            changed_after("documentation.html"),
+            ["documentation.html", "version.html"]
+        );
+        assert_eq!(changed_after("version.html"), ["version.html"]);
+        assert_eq!(
+            changed_after("page.html"),
+            ["documentation.html", "page.html", "version.html"]
+        );
+    }
+
+    #[test]
+    fn base_and_partial_edits_reach_every_layout() {
+        let all = [
+            "base.html",
+            "documentation.html",
+            "page.html",
+            "path.html",
+            "version.html",
+        ];
+        assert_eq!(changed_after("base.html"), all);
+        assert_eq!(changed_after("partials/guide.html"), all);
+        assert_eq!(changed_after("partials/note.html"), all);
+    }
+
+    #[test]
+    fn extends_and_component_tags_are_found() {
+        assert_eq!(
+            parent_of("{%- extends 'page.html' -%}").as_deref(),
+            Some("page.html")
+        );
+        assert_eq!(parent_of("{# extends #} text").as_deref(), None);
+        assert!(has_tag("{%- component x() %}", "component"));
+        assert!(!has_tag("the component `x`", "component"));
+    }
+}

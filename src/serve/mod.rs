@@ -1,0 +1,328 @@
+//! `upnotes serve` and `upnotes watch`: build, then rebuild on every change of the sources;
+//! `serve` also serves the output folder and reloads the open pages after each good rebuild.
+//!
+//! The rebuild loop runs on the calling thread and owns the [`session::Session`]; the server runs
+//! on its own thread and sees only the [`server::Status`] the loop publishes after each rebuild.
+
+pub mod fingerprint;
+pub mod server;
+pub mod session;
+pub mod watch;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use crate::build::BuildOptions;
+use crate::error::{Error, Result, display_path};
+use server::Status;
+use session::{Rebuilt, Session};
+use watch::{Changed, Layout, SourceKind, Watcher};
+
+/// Options of `upnotes serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// What to build.
+    pub build: BuildOptions,
+    /// Address to listen on.
+    pub bind: IpAddr,
+    /// Port; `None` tries the default and the next few.
+    pub port: Option<u16>,
+    /// Open the site in a browser once it is served.
+    pub open: bool,
+}
+
+/// Builds, then rebuilds on every change until the process is stopped.
+pub fn watch(options: BuildOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+    let mut session = Session::new(options)?;
+    // Watch before building: an edit made during the first build triggers a rebuild.
+    let mut watcher = Watcher::start(layout(&session))?;
+    // A failed first build is reported and waits for a fix like any other.
+    let _first = first_build(&mut session, out, err)?;
+    watcher.set_output(layout(&session).output);
+    let _ = writeln!(
+        out,
+        "watching {} for changes (press Ctrl+C to stop)",
+        display_path(session.root())
+    );
+    while let Some(changes) = watcher.next_batch() {
+        let changes = session.relevant(&changes);
+        if changes.is_empty() {
+            continue;
+        }
+        let _ = rebuild(&mut session, &changes, out, err, "the output is unchanged");
+        watcher.set_output(layout(&session).output);
+    }
+    Ok(())
+}
+
+/// Builds, serves the output and rebuilds on every change until the process is stopped.
+pub fn serve(options: ServeOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+    // Bind first: a taken port should fail before any work.
+    let bound = server::bind(options.bind, options.port)?;
+    let mut session = Session::new(options.build)?;
+    let mut watcher = Watcher::start(layout(&session))?;
+    let first = first_build(&mut session, out, err)?;
+    let mut generations = Generations::new();
+    let watched = layout(&session);
+    watcher.set_output(watched.output.clone());
+    let status = Status {
+        generation: generations.next(),
+        errors: first.as_ref().err().cloned(),
+        dir: watched.output.clone(),
+        prefix: first
+            .as_ref()
+            .map_or_else(|_| "/".to_string(), |r| r.base_path.clone()),
+    };
+    let (publish, subscribe) = tokio::sync::watch::channel(status);
+    server::spawn(bound.listener, subscribe)?;
+    if let Some(note) = &bound.note {
+        let _ = writeln!(err, "note: {note}");
+    }
+    let url = site_url(bound.addr, &publish.borrow().prefix);
+    let _ = writeln!(out, "serving {url} (press Ctrl+C to stop)");
+    if options.open {
+        open_browser(&url, err);
+    }
+    while let Some(changes) = watcher.next_batch() {
+        let changes = session.relevant(&changes);
+        if changes.is_empty() {
+            continue;
+        }
+        let result = rebuild(
+            &mut session,
+            &changes,
+            out,
+            err,
+            "still serving the last good build",
+        );
+        publish.send_modify(|status| match result {
+            Ok(rebuilt) => {
+                if rebuilt.changed_output() || status.errors.is_some() {
+                    status.generation = generations.next();
+                }
+                status.errors = None;
+                status.dir = rebuilt.output;
+                status.prefix = rebuilt.base_path;
+            }
+            Err(text) => status.errors = Some(text),
+        });
+        watcher.set_output(layout(&session).output);
+    }
+    Ok(())
+}
+
+/// The first build; content errors are reported and survived (the writer fixes them while
+/// watching), anything else (an output folder upnotes may not use, say) ends the command.
+fn first_build(
+    session: &mut Session,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<std::result::Result<Rebuilt, String>> {
+    match session.rebuild(&BTreeSet::new()) {
+        Ok(rebuilt) => {
+            print_warnings(&rebuilt.warnings, err);
+            let _ = writeln!(
+                out,
+                "built {} pages, {} notes and {} files into {} in {} ms",
+                rebuilt.pages,
+                rebuilt.notes,
+                rebuilt.files,
+                display_path(&rebuilt.output),
+                rebuilt.elapsed.as_millis()
+            );
+            Ok(Ok(rebuilt))
+        }
+        Err(Error::Content(diagnostics)) => {
+            let text = error_text(&Error::Content(diagnostics));
+            let _ = writeln!(err, "{text}");
+            let _ = writeln!(
+                err,
+                "error: the build failed; fix the files above and upnotes rebuilds by itself"
+            );
+            Ok(Err(text))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// One rebuild, reported as one line (plus new warnings, or the errors); returns what the
+/// server should show: the rebuild, or the error text.
+fn rebuild(
+    session: &mut Session,
+    changes: &BTreeSet<Changed>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    on_failure: &str,
+) -> std::result::Result<Rebuilt, String> {
+    let what = describe(changes, session.root());
+    let started = std::time::Instant::now();
+    match session.rebuild(changes) {
+        Ok(rebuilt) => {
+            print_warnings(&rebuilt.new_warnings, err);
+            let _ = writeln!(out, "{}", summary(&rebuilt, &what));
+            let _ = out.flush();
+            Ok(rebuilt)
+        }
+        Err(error) => {
+            let text = error_text(&error);
+            let _ = writeln!(err, "{text}");
+            let _ = err.flush();
+            // The status line goes with the others, so one stream tells every rebuild in order.
+            let _ = writeln!(
+                out,
+                "rebuild failed in {} ms after {what}; {on_failure}",
+                started.elapsed().as_millis()
+            );
+            let _ = out.flush();
+            Err(text)
+        }
+    }
+}
+
+/// `rebuilt in 12 ms after content/a.md changed: 3 pages rendered, 5 files written, 0 removed`.
+pub fn summary(rebuilt: &Rebuilt, what: &str) -> String {
+    let ms = rebuilt.elapsed.as_millis();
+    let effect = if rebuilt.full {
+        format!(
+            "{} pages rendered, {} files written",
+            rebuilt.rendered.len(),
+            rebuilt.written.len()
+        )
+    } else if !rebuilt.changed_output() {
+        "no output changed".to_string()
+    } else {
+        format!(
+            "{} rendered, {} written, {} removed",
+            count(rebuilt.rendered.len(), "page"),
+            count(rebuilt.written.len(), "file"),
+            rebuilt.removed.len()
+        )
+    };
+    let warnings = match rebuilt.warnings.len() {
+        0 => String::new(),
+        1 => " (1 warning)".to_string(),
+        n => format!(" ({n} warnings)"),
+    };
+    format!("rebuilt in {ms} ms after {what}: {effect}{warnings}")
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// What changed, for the terminal: `content/a.md changed`, `a.md and 4 more changed`.
+pub fn describe(changes: &BTreeSet<Changed>, root: &Path) -> String {
+    if changes.iter().any(|c| c.kind == SourceKind::Unknown) {
+        return "the watcher lost track of changes".to_string();
+    }
+    let names: Vec<String> = changes
+        .iter()
+        .map(|c| {
+            let removed = if root.join(&c.path).exists() {
+                ""
+            } else {
+                " (removed)"
+            };
+            format!("{}{removed}", display_path(&c.path))
+        })
+        .collect();
+    match names.len() {
+        0 => "a change".to_string(),
+        1..=3 => format!("{} changed", names.join(", ")),
+        n => format!("{} and {} more changed", names[..2].join(", "), n - 2),
+    }
+}
+
+fn error_text(error: &Error) -> String {
+    match error {
+        Error::Content(diagnostics) => diagnostics
+            .clone()
+            .sorted()
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => format!("error: {other}"),
+    }
+}
+
+fn print_warnings(warnings: &[crate::error::Diagnostic], err: &mut dyn Write) {
+    for warning in warnings {
+        let _ = writeln!(err, "{warning}");
+    }
+}
+
+/// Where the watcher looks, and which folder (the output) it ignores.
+fn layout(session: &Session) -> Layout {
+    let root = session.root().to_path_buf();
+    let output = session.output().map_or_else(
+        || default_output(&root),
+        |o| o.canonicalize().unwrap_or_else(|_| o.to_path_buf()),
+    );
+    Layout { root, output }
+}
+
+/// The output a build would use, read from the config when it can be (before any good build).
+fn default_output(root: &Path) -> PathBuf {
+    let configured = crate::config::Config::load(root).map(|c| c.output);
+    root.join(configured.unwrap_or_else(|_| PathBuf::from("site")))
+}
+
+fn site_url(addr: std::net::SocketAddr, prefix: &str) -> String {
+    let host = match addr.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_string(),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    format!("http://{host}:{}{prefix}", addr.port())
+}
+
+/// Opens `url` in the desktop's browser; failing to is worth a note, not an error.
+fn open_browser(url: &str, err: &mut dyn Write) {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    let spawned = std::process::Command::new(program)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        let _ = writeln!(
+            err,
+            "note: cannot open a browser with {program}: {e}; open {url}"
+        );
+    }
+}
+
+/// Generation tags: unique across restarts of the server, so a page from an earlier run reloads.
+struct Generations {
+    start: u128,
+    count: u64,
+}
+
+impl Generations {
+    fn new() -> Self {
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        Generations { start, count: 0 }
+    }
+
+    fn next(&mut self) -> String {
+        self.count += 1;
+        format!("{}-{}", self.start, self.count)
+    }
+}

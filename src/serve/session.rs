@@ -1,0 +1,515 @@
+//! A build session: what `serve` and `watch` keep between rebuilds, so that a rebuild renders only
+//! the pages whose inputs changed, writes only the files whose bytes changed and removes the files
+//! no source produces any more.
+//!
+//! Every rebuild loads and validates the whole site (cheap next to rendering) and runs the same
+//! [`build::emit`] as `build`, so the output after any sequence of edits is what a clean build
+//! writes. The first build goes through a staging folder like `build`; later ones update the
+//! output in place, and only once the whole rebuild succeeded.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use super::fingerprint::{Inputs, bytes_hash, template_hashes, template_sources};
+use super::watch::{Changed, SourceKind};
+use crate::build::{self, BuildOptions, Emit, Job, RenderOutcome, Reuse};
+use crate::content::urls;
+use crate::error::{Diagnostic, Error, Result};
+use crate::markdown::{LinkResolver, Resolved};
+use crate::output::{self, InPlace, OutputOptions, Sink, Staging};
+use crate::render::{self, RenderOptions, RenderedPage, Renderer, SiteContext};
+use crate::site::{PageLinks, Site};
+use crate::templates::Theme;
+
+/// The state kept between rebuilds.
+#[derive(Debug)]
+pub struct Session {
+    options: BuildOptions,
+    last: Option<Last>,
+}
+
+/// What the last good build left behind.
+#[derive(Debug)]
+struct Last {
+    output: PathBuf,
+    base_path: String,
+    /// Every file written, output-relative, with a hash of its bytes.
+    files: HashMap<String, u64>,
+    /// Every rendered page by output path.
+    pages: HashMap<String, Cached>,
+    /// Files copied from `content/`: source path -> output path.
+    statics: HashMap<PathBuf, String>,
+    /// Headlines of the warnings, to print only new ones.
+    warnings: BTreeSet<String>,
+}
+
+/// A page as last rendered: its fingerprint, what rendering it left, and its links' resolutions.
+#[derive(Debug, Clone)]
+struct Cached {
+    fingerprint: u64,
+    outcome: RenderOutcome,
+    links: Vec<(String, Resolved)>,
+}
+
+/// What one rebuild did.
+#[derive(Debug, Clone)]
+pub struct Rebuilt {
+    /// The output folder.
+    pub output: PathBuf,
+    /// The base path the site is published under (`/` or `/docs/`).
+    pub base_path: String,
+    /// True for a build from scratch (through a staging folder).
+    pub full: bool,
+    /// Pages in the site.
+    pub pages: usize,
+    /// Upgrade notes in the site.
+    pub notes: usize,
+    /// Files copied from `content/`.
+    pub files: usize,
+    /// Output paths of the pages this rebuild rendered, sorted.
+    pub rendered: Vec<String>,
+    /// Output files written because their bytes changed, sorted (on a full build: all of them).
+    pub written: Vec<String>,
+    /// Output files removed because no source produces them any more, sorted.
+    pub removed: Vec<String>,
+    /// Every warning, sorted.
+    pub warnings: Vec<Diagnostic>,
+    /// The warnings the previous build did not have.
+    pub new_warnings: Vec<Diagnostic>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl Rebuilt {
+    /// True when a file of the output changed.
+    pub fn changed_output(&self) -> bool {
+        self.full || !self.written.is_empty() || !self.removed.is_empty()
+    }
+}
+
+impl Session {
+    /// A session for the site at `options.root` (made absolute, as the watcher reports paths).
+    pub fn new(mut options: BuildOptions) -> Result<Session> {
+        options.root = options
+            .root
+            .canonicalize()
+            .map_err(|e| Error::io("cannot open the site folder", &options.root, e))?;
+        options.output = options.output.map(|o| output::absolute(&o));
+        Ok(Session {
+            options,
+            last: None,
+        })
+    }
+
+    /// The site root, absolute.
+    pub fn root(&self) -> &Path {
+        &self.options.root
+    }
+
+    /// The output folder of the last good build, if any.
+    pub fn output(&self) -> Option<&Path> {
+        self.last.as_ref().map(|l| l.output.as_path())
+    }
+
+    /// Drops changes that cannot matter: files under `content/` that appeared and vanished
+    /// between two builds (an editor's probe file) were never part of any output.
+    pub fn relevant(&self, changes: &BTreeSet<Changed>) -> BTreeSet<Changed> {
+        changes
+            .iter()
+            .filter(|c| {
+                let path = self.root().join(&c.path);
+                c.kind != SourceKind::Static
+                    || path.exists()
+                    || self
+                        .last
+                        .as_ref()
+                        .is_none_or(|l| l.statics.contains_key(&path))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Rebuilds after `changes`; on error the output is left as the last good build wrote it.
+    pub fn rebuild(&mut self, changes: &BTreeSet<Changed>) -> Result<Rebuilt> {
+        let started = Instant::now();
+        if let Some(rebuilt) = self.copy_changed_statics(changes, started)? {
+            return Ok(rebuilt);
+        }
+        self.build(started)
+    }
+
+    /// When only files under `content/` that were already copied changed, copying them again is
+    /// the whole rebuild: the set of files (and so every link) is unchanged.
+    fn copy_changed_statics(
+        &mut self,
+        changes: &BTreeSet<Changed>,
+        started: Instant,
+    ) -> Result<Option<Rebuilt>> {
+        let root = self.options.root.clone();
+        let Some(last) = self.last.as_mut() else {
+            return Ok(None);
+        };
+        let mut updates = Vec::new();
+        for change in changes {
+            let source = root.join(&change.path);
+            let rel = last.statics.get(&source);
+            let (Some(rel), SourceKind::Static, true) = (rel, change.kind, source.is_file()) else {
+                return Ok(None);
+            };
+            let Ok(bytes) = std::fs::read(&source) else {
+                return Ok(None);
+            };
+            updates.push((rel.clone(), bytes));
+        }
+        if updates.is_empty() {
+            return Ok(None);
+        }
+        let place = InPlace::open(&last.output)?;
+        let mut written = Vec::new();
+        for (rel, bytes) in updates {
+            let hash = bytes_hash(&bytes);
+            if last.files.get(&rel) != Some(&hash) {
+                place.write(&rel, &bytes)?;
+                last.files.insert(rel.clone(), hash);
+                written.push(rel);
+            }
+        }
+        written.sort();
+        Ok(Some(Rebuilt {
+            output: last.output.clone(),
+            base_path: last.base_path.clone(),
+            full: false,
+            pages: last.pages.len(),
+            notes: 0,
+            files: last.statics.len(),
+            rendered: Vec::new(),
+            written,
+            removed: Vec::new(),
+            warnings: Vec::new(),
+            new_warnings: Vec::new(),
+            elapsed: started.elapsed(),
+        }))
+    }
+
+    /// Loads the whole site, renders what changed through [`build::emit`] and applies the result.
+    fn build(&mut self, started: Instant) -> Result<Rebuilt> {
+        let prepared = self.prepare()?;
+        let previous = self.last.take().filter(|l| l.output == prepared.output);
+        let staging = match previous {
+            Some(_) => None,
+            None => Some(Staging::create(
+                &self.options.root,
+                &prepared.output,
+                OutputOptions {
+                    force: self.options.force,
+                },
+            )?),
+        };
+        let emitted = match emit_site(&prepared, previous.as_ref(), staging.as_ref()) {
+            Ok(emitted) => emitted,
+            Err(e) => {
+                self.last = previous;
+                return Err(e);
+            }
+        };
+        // From here on the output changes; should that fail, `last` stays empty and the next
+        // rebuild starts from scratch.
+        let full = staging.is_some();
+        let (written, removed) = match (staging, &previous) {
+            (Some(staging), _) => {
+                staging.commit()?;
+                (sorted(emitted.produced.keys()), Vec::new())
+            }
+            (None, Some(last)) => apply(&prepared.output, &emitted, &last.files)?,
+            (None, None) => (Vec::new(), Vec::new()),
+        };
+        let old_warnings = previous.as_ref().map(|l| &l.warnings);
+        let new_warnings = emitted
+            .warnings
+            .iter()
+            .filter(|w| old_warnings.is_none_or(|old| !old.contains(&w.headline())))
+            .cloned()
+            .collect();
+        let site = &prepared.loaded.site;
+        let rebuilt = Rebuilt {
+            output: prepared.output.clone(),
+            base_path: render::base_path(&prepared.loaded.config.base_url),
+            full,
+            pages: emitted.pages,
+            notes: site
+                .guides
+                .iter()
+                .flat_map(|g| &g.versions)
+                .map(|v| v.notes.len())
+                .sum(),
+            files: emitted.files,
+            rendered: sorted(emitted.fresh.keys()),
+            written,
+            removed,
+            warnings: emitted.warnings.clone(),
+            new_warnings,
+            elapsed: started.elapsed(),
+        };
+        self.last = Some(remember(&rebuilt, emitted, previous));
+        Ok(rebuilt)
+    }
+
+    /// Loads and validates the site, and hashes what its pages depend on.
+    fn prepare(&self) -> Result<Prepared> {
+        let root = &self.options.root;
+        // Read before `load`: if a template changes in between, the hash is of the older text and
+        // the change's own event re-renders its pages (the reverse order could miss it).
+        let site_templates = template_sources(root, &Theme::default());
+        let mut loaded = build::load(root, self.options.drafts)?;
+        if let Some(base_url) = &self.options.base_url {
+            loaded.config.base_url.clone_from(base_url);
+        }
+        let output = self
+            .options
+            .output
+            .clone()
+            .unwrap_or_else(|| root.join(&loaded.config.output));
+        let mut sources = template_sources(Path::new("/nonexistent"), &loaded.theme);
+        sources.extend(site_templates);
+        let inputs = Inputs::new(
+            &loaded.config,
+            self.options.drafts,
+            &loaded.site,
+            template_hashes(&sources),
+        );
+        Ok(Prepared {
+            loaded,
+            output,
+            inputs,
+        })
+    }
+}
+
+/// A loaded site, where it goes, and the hashes of its inputs.
+struct Prepared {
+    loaded: build::Loaded,
+    output: PathBuf,
+    inputs: Inputs,
+}
+
+/// What a session's [`build::emit`] produced, before anything is applied to the output.
+struct Emitted {
+    pages: usize,
+    files: usize,
+    warnings: Vec<Diagnostic>,
+    /// Pages reused from the last build, by output path.
+    kept: Vec<String>,
+    /// Pages rendered now.
+    fresh: HashMap<String, Cached>,
+    /// Every file of the new output with the hash of its bytes (kept pages included).
+    produced: HashMap<String, u64>,
+    /// Files whose bytes differ from the last build's.
+    pending: HashMap<String, Vec<u8>>,
+    statics: HashMap<PathBuf, String>,
+}
+
+/// Runs [`build::emit`] with the session's cache and sink; fails on any error diagnostic.
+fn emit_site(
+    prepared: &Prepared,
+    previous: Option<&Last>,
+    staging: Option<&Staging>,
+) -> Result<Emitted> {
+    let loaded = &prepared.loaded;
+    let no_pages = HashMap::new();
+    let no_files = HashMap::new();
+    let cache = Cache {
+        inputs: &prepared.inputs,
+        site: &loaded.site,
+        old: previous.map_or(&no_pages, |l| &l.pages),
+        kept: Mutex::default(),
+        fresh: Mutex::default(),
+    };
+    let sink = Collect {
+        staging,
+        previous: previous.map_or(&no_files, |l| &l.files),
+        produced: Mutex::default(),
+        pending: Mutex::default(),
+        statics: Mutex::default(),
+    };
+    let site_context = SiteContext::new(&loaded.config);
+    let renderer = Renderer {
+        site: &site_context,
+        model: &loaded.site,
+        templates: &loaded.templates,
+        options: RenderOptions::default(),
+    };
+    let mut diagnostics = loaded.diagnostics.clone();
+    let input = Emit {
+        renderer: &renderer,
+        theme: &loaded.theme,
+        config: &loaded.config,
+        reuse: Some(&cache),
+    };
+    let (pages, files) = build::emit(&input, &sink, &mut diagnostics)?;
+    if diagnostics.has_errors() {
+        return Err(Error::Content(diagnostics));
+    }
+    let kept = into_inner(cache.kept);
+    let mut produced = into_inner(sink.produced);
+    for rel in &kept {
+        if let Some(hash) = previous.and_then(|l| l.files.get(rel)) {
+            produced.insert(rel.clone(), *hash);
+        }
+    }
+    Ok(Emitted {
+        pages,
+        files,
+        warnings: diagnostics.sorted(),
+        kept,
+        fresh: into_inner(cache.fresh),
+        produced,
+        pending: into_inner(sink.pending),
+        statics: into_inner(sink.statics),
+    })
+}
+
+/// The state to keep after a good rebuild: pages rendered now plus those kept from before.
+fn remember(rebuilt: &Rebuilt, emitted: Emitted, previous: Option<Last>) -> Last {
+    let mut pages = emitted.fresh;
+    if let Some(mut last) = previous {
+        for rel in emitted.kept {
+            if let Some(cached) = last.pages.remove(&rel) {
+                pages.insert(rel, cached);
+            }
+        }
+    }
+    Last {
+        output: rebuilt.output.clone(),
+        base_path: rebuilt.base_path.clone(),
+        files: emitted.produced,
+        pages,
+        statics: emitted.statics,
+        warnings: emitted.warnings.iter().map(Diagnostic::headline).collect(),
+    }
+}
+
+/// Writes the changed files into the output and removes the ones no longer produced; returns
+/// their paths (written, removed).
+fn apply(
+    output: &Path,
+    emitted: &Emitted,
+    previous: &HashMap<String, u64>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let place = InPlace::open(output)?;
+    emitted
+        .pending
+        .par_iter()
+        .try_for_each(|(rel, bytes)| place.write(rel, bytes))?;
+    let stale = sorted(
+        previous
+            .keys()
+            .filter(|rel| !emitted.produced.contains_key(*rel)),
+    );
+    for rel in &stale {
+        place.remove(rel)?;
+    }
+    Ok((sorted(emitted.pending.keys()), stale))
+}
+
+fn sorted<'a>(items: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut items: Vec<String> = items.cloned().collect();
+    items.sort();
+    items
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn into_inner<T>(mutex: Mutex<T>) -> T {
+    mutex.into_inner().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Decides which pages keep their last rendering, and remembers the ones rendered now.
+struct Cache<'a> {
+    inputs: &'a Inputs,
+    site: &'a Site,
+    old: &'a HashMap<String, Cached>,
+    kept: Mutex<Vec<String>>,
+    fresh: Mutex<HashMap<String, Cached>>,
+}
+
+impl Reuse for Cache<'_> {
+    fn reuse(&self, job: &Job<'_>) -> Option<RenderOutcome> {
+        let output = job.output();
+        let old = self.old.get(&output)?;
+        if old.fingerprint != self.inputs.fingerprint(job) {
+            return None;
+        }
+        if let Job::Page(page) = job {
+            // A page's links resolve against the whole site: a file created, removed or renamed
+            // elsewhere may change them.
+            let resolver = PageLinks {
+                targets: &self.site.targets,
+                source_dir: urls::parent_dir(&page.doc.rel),
+                page_url: &page.url,
+                index_files: false,
+            };
+            if old
+                .links
+                .iter()
+                .any(|(to, was)| resolver.resolve(to) != *was)
+            {
+                return None;
+            }
+        }
+        lock(&self.kept).push(output);
+        Some(old.outcome.clone())
+    }
+
+    fn rendered(&self, job: &Job<'_>, page: &RenderedPage, outcome: &RenderOutcome) {
+        let cached = Cached {
+            fingerprint: self.inputs.fingerprint(job),
+            outcome: outcome.clone(),
+            links: page.links.clone(),
+        };
+        lock(&self.fresh).insert(job.output(), cached);
+    }
+}
+
+/// The sink of a session build: through to the staging folder on a first build; otherwise it
+/// keeps only the files whose bytes differ from what the last build wrote.
+struct Collect<'a> {
+    staging: Option<&'a Staging>,
+    previous: &'a HashMap<String, u64>,
+    produced: Mutex<HashMap<String, u64>>,
+    pending: Mutex<HashMap<String, Vec<u8>>>,
+    statics: Mutex<HashMap<PathBuf, String>>,
+}
+
+impl Sink for Collect<'_> {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let hash = bytes_hash(bytes);
+        lock(&self.produced).insert(rel.to_string(), hash);
+        if let Some(staging) = self.staging {
+            return staging.write(rel, bytes);
+        }
+        // A later write of the same path wins, as it does in a staging folder.
+        let mut pending = lock(&self.pending);
+        if self.previous.get(rel) == Some(&hash) {
+            pending.remove(rel);
+        } else {
+            pending.insert(rel.to_string(), bytes.to_vec());
+        }
+        Ok(())
+    }
+
+    fn copy(&self, rel: &str, from: &Path) -> Result<()> {
+        let bytes = std::fs::read(from).map_err(|e| Error::io("cannot read", from, e))?;
+        lock(&self.statics).insert(from.to_path_buf(), rel.to_string());
+        if let Some(staging) = self.staging {
+            lock(&self.produced).insert(rel.to_string(), bytes_hash(&bytes));
+            return staging.copy(rel, from);
+        }
+        self.write(rel, &bytes)
+    }
+}

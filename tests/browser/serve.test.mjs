@@ -1,0 +1,118 @@
+// `upnotes serve` in a real browser: an editor's atomic save appears without a manual reload (at the
+// same scroll position), a broken note shows the error overlay (escaped), and fixing it clears the
+// overlay and reloads.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, test } from "node:test";
+import { copyExample, launch, tempDir, upnotesBin } from "./lib.mjs";
+
+// Generous: the machine running CI may be small and busy.
+const PATIENCE = 60_000;
+const NOTE = "content/upgrades/0.28.x/resource-precision.md";
+
+let site;
+let server;
+let browser;
+let baseUrl;
+
+/** Starts `upnotes serve --port 0` in `dir`; resolves with the URL it prints. */
+function serve(dir) {
+  const child = spawn(upnotesBin, ["serve", "--port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const transcript = [];
+  child.stderr.on("data", (chunk) => transcript.push(String(chunk)));
+  const url = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${transcript.join("")}`)), PATIENCE);
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      transcript.push(line + "\n");
+      const match = /^serving (http:\/\/\S+)/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`serve exited with ${code}:\n${transcript.join("")}`)));
+  });
+  return { child, url, transcript };
+}
+
+/** Saves like an editor: write a temporary file beside the target, rename it over the target. */
+function atomicSave(file, text) {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+  writeFileSync(temp, text);
+  renameSync(temp, file);
+}
+
+before(async () => {
+  site = tempDir();
+  copyExample(site.dir);
+  server = serve(site.dir);
+  baseUrl = await server.url;
+  browser = await launch();
+});
+
+after(async () => {
+  server?.child.kill();
+  await browser?.close();
+  site?.cleanup();
+});
+
+test("an atomic save of a note appears without a manual reload, at the same scroll position", async () => {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const statuses = [];
+  page.on("response", (r) => {
+    if (r.request().isNavigationRequest()) statuses.push(r.status());
+  });
+  await page.goto(`${baseUrl}upgrades/`);
+  await page.evaluate(() => window.scrollTo({ top: 1200, behavior: "instant" }));
+  const scrolled = await page.evaluate(() => window.scrollY);
+  assert.ok(scrolled > 0, "the guide page is long enough to scroll");
+
+  const file = path.join(site.dir, NOTE);
+  const marker = `Live reload marker ${Date.now()}`;
+  atomicSave(file, readFileSync(file, "utf8") + `\n${marker}\n`);
+  await page.waitForFunction((text) => document.body.innerText.includes(text), marker, { timeout: PATIENCE });
+  await page.waitForFunction((y) => Math.abs(window.scrollY - y) < 5, scrolled, { timeout: PATIENCE });
+
+  assert.ok(statuses.length >= 2, "the page reloaded by itself");
+  assert.deepEqual(statuses.filter((s) => s !== 200), [], "no reload landed on an error page");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a broken note shows the located error as an overlay, escaped; fixing it clears it", async () => {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${baseUrl}upgrades/0.28.x/`);
+  const title = await page.textContent("h1");
+  const file = path.join(site.dir, NOTE);
+  const good = readFileSync(file, "utf8");
+
+  atomicSave(file, "---\ntitle: [<img src=x onerror=\"window.__injected=1\">\n---\nBroken.\n");
+  const overlay = page.locator("#upnotes-error-overlay");
+  await overlay.waitFor({ state: "visible", timeout: PATIENCE });
+  const text = await overlay.innerText();
+  assert.match(text, /content\/upgrades\/0\.28\.x\/resource-precision\.md:2:\d+: error: /);
+  assert.ok(text.includes('<img src=x onerror="window.__injected=1">'), "the source line is shown as text");
+  assert.equal(await overlay.locator("img").count(), 0, "no markup from the error is rendered");
+  assert.equal(await page.evaluate(() => window.__injected), undefined);
+  assert.equal(await page.textContent("h1"), title, "the last good page stays");
+
+  // A page opened while the site is broken shows the overlay at once.
+  const other = await browser.context.newPage();
+  await other.goto(baseUrl);
+  await other.locator("#upnotes-error-overlay").waitFor({ state: "visible", timeout: PATIENCE });
+  await other.close();
+
+  const marker = `Fixed marker ${Date.now()}`;
+  atomicSave(file, good + `\n${marker}\n`);
+  await page.waitForFunction((m) => document.body.innerText.includes(m), marker, { timeout: PATIENCE });
+  assert.equal(await overlay.count(), 0, "the overlay is gone");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,296 @@
+//! Incremental rebuilds of `serve`/`watch`, driven through the library: after each edit the session
+//! renders only what depends on it, and the output equals a clean build of the same sources.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use upnotes::build::{self, BuildOptions};
+use upnotes::error::Error;
+use upnotes::serve::session::{Rebuilt, Session};
+use upnotes::serve::watch::{Changed, SourceKind};
+
+/// The example site (config and content; the built-in theme) in a fresh folder.
+fn example() -> tempfile::TempDir {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(repo.join("upnotes.yaml"), tmp.path().join("upnotes.yaml")).expect("config");
+    support::copy_tree(&repo.join("content"), &tmp.path().join("content"));
+    tmp
+}
+
+fn session(root: &Path) -> Session {
+    let mut session = Session::new(BuildOptions {
+        root: root.to_path_buf(),
+        ..BuildOptions::default()
+    })
+    .expect("session");
+    let first = session.rebuild(&BTreeSet::new()).expect("first build");
+    assert!(first.full);
+    session
+}
+
+fn change(kind: SourceKind, path: &str) -> BTreeSet<Changed> {
+    [Changed {
+        kind,
+        path: PathBuf::from(path),
+    }]
+    .into_iter()
+    .collect()
+}
+
+fn rebuild(session: &mut Session, kind: SourceKind, path: &str) -> Rebuilt {
+    session
+        .rebuild(&change(kind, path))
+        .unwrap_or_else(|e| panic!("rebuild after {path}: {e:?}"))
+}
+
+fn edit(root: &Path, rel: &str, from: &str, to: &str) {
+    let path = root.join(rel);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "{rel} has no `{from}`");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+}
+
+/// The session's output must be byte for byte what `build` writes from the same sources.
+fn assert_same_as_clean_build(root: &Path) {
+    let clean = root.join("clean-build");
+    build::build(&BuildOptions {
+        root: root.to_path_buf(),
+        output: Some(clean.clone()),
+        ..BuildOptions::default()
+    })
+    .expect("clean build");
+    let served = support::tree(&root.join("site"));
+    let expected = support::tree(&clean);
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&served), names(&expected), "the same files");
+    for ((name, got), (_, want)) in served.iter().zip(&expected) {
+        assert!(got == want, "{name} differs from a clean build");
+    }
+    std::fs::remove_dir_all(&clean).expect("remove the clean build");
+}
+
+const NOTE: &str = "content/upgrades/0.28.x/resource-precision.md";
+
+#[test]
+fn a_note_edit_renders_its_guide_its_version_page_and_the_path_view_only() {
+    let site = example();
+    let mut session = session(site.path());
+    edit(
+        site.path(),
+        NOTE,
+        "three decimal digits",
+        "three decimal digits (edited)",
+    );
+    let rebuilt = rebuild(&mut session, SourceKind::Content, NOTE);
+    assert_eq!(
+        rebuilt.rendered,
+        [
+            "upgrades/0.28.x/index.html",
+            "upgrades/index.html",
+            "upgrades/path/index.html"
+        ]
+    );
+    for written in &rebuilt.written {
+        assert!(
+            written.starts_with("upgrades/")
+                || ["search-index.js", "feed.xml", "sitemap.xml"].contains(&written.as_str()),
+            "unexpected write: {written}"
+        );
+    }
+    assert!(rebuilt.removed.is_empty());
+    let guide =
+        std::fs::read_to_string(site.path().join("site/upgrades/index.html")).expect("read");
+    assert!(guide.contains("three decimal digits (edited)"));
+    assert_same_as_clean_build(site.path());
+}
+
+#[test]
+fn a_note_title_edit_reaches_every_version_page_through_the_matrix() {
+    let site = example();
+    let mut session = session(site.path());
+    edit(site.path(), NOTE, "title:", "title: Renamed -");
+    let rebuilt = rebuild(&mut session, SourceKind::Content, NOTE);
+    assert!(
+        rebuilt
+            .rendered
+            .contains(&"upgrades/0.12.0/index.html".to_string())
+    );
+    assert!(!rebuilt.rendered.contains(&"about/index.html".to_string()));
+    assert!(!rebuilt.rendered.contains(&"index.html".to_string()));
+    assert_same_as_clean_build(site.path());
+}
+
+#[test]
+fn a_template_edit_renders_the_pages_that_use_it() {
+    let site = example();
+    let root = site.path();
+    std::fs::create_dir_all(root.join("templates")).expect("mkdir");
+    let custom = "{% extends \"base.html\" %}{% block content %}<div class=\"custom\">{{ page.content | safe }}</div>{% endblock content %}";
+    std::fs::write(root.join("templates/custom.html"), custom).expect("write");
+    edit(root, "content/about.md", "layout: page", "layout: custom");
+    let mut session = session(root);
+    std::fs::write(
+        root.join("templates/custom.html"),
+        custom.replace("custom\"", "custom edited\""),
+    )
+    .expect("write");
+    let rebuilt = rebuild(&mut session, SourceKind::Template, "templates/custom.html");
+    assert_eq!(rebuilt.rendered, ["about/index.html"]);
+    assert_eq!(rebuilt.written, ["about/index.html"]);
+    assert_same_as_clean_build(root);
+
+    // base.html is under every layout: every page renders again.
+    let theme = upnotes::templates::Theme::load(root, "default").expect("theme");
+    let base = theme
+        .files
+        .iter()
+        .find(|f| f.rel == "templates/base.html")
+        .expect("base.html");
+    let mut edited = base.bytes.clone();
+    edited.extend_from_slice(b"\n{# edited #}\n");
+    std::fs::write(root.join("templates/base.html"), &edited).expect("write");
+    let rebuilt = rebuild(&mut session, SourceKind::Template, "templates/base.html");
+    assert_eq!(rebuilt.rendered.len(), rebuilt.pages);
+    assert_same_as_clean_build(root);
+}
+
+#[test]
+fn a_config_edit_renders_everything() {
+    let site = example();
+    let mut session = session(site.path());
+    edit(
+        site.path(),
+        "upnotes.yaml",
+        "title: Apache Mesos",
+        "title: Apache Mesos (edited)",
+    );
+    let rebuilt = rebuild(&mut session, SourceKind::Config, "upnotes.yaml");
+    assert_eq!(rebuilt.rendered.len(), rebuilt.pages);
+    assert_same_as_clean_build(site.path());
+}
+
+#[test]
+fn an_edited_static_file_is_copied_alone() {
+    let site = example();
+    let root = site.path();
+    std::fs::create_dir_all(root.join("content/images")).expect("mkdir");
+    std::fs::write(root.join("content/images/chart.png"), b"first").expect("write");
+    let mut session = session(root);
+    std::fs::write(root.join("content/images/chart.png"), b"second").expect("write");
+    let rebuilt = rebuild(&mut session, SourceKind::Static, "content/images/chart.png");
+    assert!(rebuilt.rendered.is_empty());
+    assert_eq!(rebuilt.written, ["images/chart.png"]);
+    assert_same_as_clean_build(root);
+
+    std::fs::remove_file(root.join("content/images/chart.png")).expect("remove");
+    let rebuilt = rebuild(&mut session, SourceKind::Static, "content/images/chart.png");
+    assert_eq!(rebuilt.removed, ["images/chart.png"]);
+    assert!(
+        !root.join("site/images").exists(),
+        "the emptied folder goes too"
+    );
+    assert_same_as_clean_build(root);
+}
+
+#[test]
+fn deleted_and_renamed_sources_leave_no_stale_output() {
+    let site = example();
+    let root = site.path();
+    let mut session = session(root);
+    std::fs::remove_file(root.join("content/about.md")).expect("remove");
+    let rebuilt = rebuild(&mut session, SourceKind::Content, "content/about.md");
+    assert!(rebuilt.removed.contains(&"about/index.html".to_string()));
+    assert_same_as_clean_build(root);
+
+    let (from, to) = ("content/upgrades/0.28.x", "content/upgrades/0.29.x");
+    std::fs::rename(root.join(from), root.join(to)).expect("rename");
+    let changes = [from, to]
+        .iter()
+        .map(|p| Changed {
+            kind: SourceKind::Content,
+            path: PathBuf::from(p),
+        })
+        .collect();
+    let rebuilt = session.rebuild(&changes).expect("rebuild");
+    assert!(
+        rebuilt
+            .removed
+            .contains(&"upgrades/0.28.x/index.html".to_string())
+    );
+    assert!(
+        rebuilt
+            .written
+            .contains(&"upgrades/0.29.x/index.html".to_string())
+    );
+    assert_same_as_clean_build(root);
+}
+
+#[test]
+fn a_broken_file_leaves_the_output_alone_and_its_fix_recovers() {
+    let site = example();
+    let root = site.path();
+    let mut session = session(root);
+    let before = support::tree(&root.join("site"));
+    std::fs::write(root.join(NOTE), "---\ntitle: [unclosed\n---\nBody\n").expect("write");
+    let Err(Error::Content(diagnostics)) = session.rebuild(&change(SourceKind::Content, NOTE))
+    else {
+        panic!("a broken note must fail the rebuild");
+    };
+    let headlines: Vec<String> = diagnostics.iter().map(|d| d.headline()).collect();
+    assert!(
+        headlines
+            .iter()
+            .any(|h| h.starts_with(&format!("{NOTE}:2:"))),
+        "located error: {headlines:?}"
+    );
+    assert!(
+        support::tree(&root.join("site")) == before,
+        "the last good build stays"
+    );
+
+    std::fs::write(
+        root.join(NOTE),
+        "---\ntitle: Fixed note\n---\nFixed body.\n",
+    )
+    .expect("write");
+    let rebuilt = rebuild(&mut session, SourceKind::Content, NOTE);
+    assert!(
+        rebuilt
+            .rendered
+            .contains(&"upgrades/index.html".to_string())
+    );
+    assert_same_as_clean_build(root);
+}
+
+#[test]
+fn creating_a_linked_page_renders_the_pages_that_link_to_it() {
+    let site = example();
+    let root = site.path();
+    edit(
+        root,
+        "content/about.md",
+        "This example site",
+        "See [the new page](new.md). This example site",
+    );
+    let mut session = session(root);
+    std::fs::write(
+        root.join("content/new.md"),
+        "---\ntitle: New\n---\nHello.\n",
+    )
+    .expect("write");
+    let rebuilt = rebuild(&mut session, SourceKind::Content, "content/new.md");
+    assert!(
+        rebuilt.rendered.contains(&"about/index.html".to_string()),
+        "{:?}",
+        rebuilt.rendered
+    );
+    assert!(rebuilt.rendered.contains(&"new/index.html".to_string()));
+    assert!(
+        !rebuilt.rendered.contains(&"index.html".to_string()),
+        "no link to new.md there"
+    );
+    assert_same_as_clean_build(root);
+}
