@@ -150,6 +150,15 @@ impl Renderer<'_> {
         }
     }
 
+    /// The page's absolute URL under `base_url`; empty in offline bundles, which have no home.
+    fn permalink(&self, url: &str) -> String {
+        if self.options.index_files {
+            String::new()
+        } else {
+            format!("{}{}", self.site.base_url, urls::encode_path(url))
+        }
+    }
+
     fn context<'c>(&'c self, page: PageContext<'c>) -> TemplateContext<'c> {
         TemplateContext {
             site: self.site,
@@ -218,7 +227,7 @@ impl Renderer<'_> {
             title: &page.title,
             description: doc.front_matter.description.as_deref(),
             url: &page.url,
-            permalink: format!("{}{}", self.site.base_url, urls::encode_path(&page.url)),
+            permalink: self.permalink(&page.url),
             source: &doc.rel,
             layout: &page.layout,
             content: rendered.html,
@@ -269,7 +278,7 @@ impl Renderer<'_> {
             title: &section.title,
             description: None,
             url: &section.url,
-            permalink: format!("{}{}", self.site.base_url, urls::encode_path(&section.url)),
+            permalink: self.permalink(&section.url),
             source: rel,
             layout: "version",
             content: String::new(),
@@ -295,7 +304,7 @@ impl Renderer<'_> {
             title: &title,
             description: None,
             url: &url,
-            permalink: format!("{}{}", self.site.base_url, urls::encode_path(&url)),
+            permalink: self.permalink(&url),
             source: "",
             layout: "path",
             content: String::new(),
