@@ -187,6 +187,8 @@ pub struct CheckArgs {
 /// `upnotes init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Folder to create the site in (created if missing; must be empty).
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Folder to create the site in, relative to --root (created if missing; must be empty).
     pub dir: PathBuf,
 }

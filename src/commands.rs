@@ -16,15 +16,17 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Bundle(args) => run_bundle(&args, out, err),
         Command::Serve(args) => crate::serve::serve(serve_options(args), out, err),
         Command::Watch(args) => crate::serve::watch(watch_options(args), out, err),
-        Command::Init(args) => crate::init::init(&args.dir).map(|created| {
-            let _ = writeln!(
-                out,
-                "created a new site in {} ({} files); build it with `upnotes build --root {}`",
-                display_path(&args.dir),
-                created,
-                display_path(&args.dir)
-            );
-        }),
+        Command::Init(args) => {
+            let dir = args.root.root.join(&args.dir);
+            crate::init::init(&dir).map(|created| {
+                let _ = writeln!(
+                    out,
+                    "created a new site in {} ({created} files); build it with `upnotes build --root {}`",
+                    display_path(&dir),
+                    display_path(&dir)
+                );
+            })
+        }
         Command::Path(args) => crate::guide::commands::path(
             &args.root.root,
             &args.from,

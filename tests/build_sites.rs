@@ -104,3 +104,17 @@ fn two_builds_are_byte_identical() {
     assert_eq!(upnotes(site.path(), &["build"]).code, 0);
     assert_eq!(first, tree(&site.path().join("site")));
 }
+
+#[test]
+fn init_scaffolds_a_site_that_builds() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let run = upnotes(tmp.path(), &["init", "docs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let built = upnotes(tmp.path(), &["build", "--root", "docs"]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    assert_eq!(built.stderr, "", "a new site builds without warnings");
+    let guide = std::fs::read_to_string(tmp.path().join("docs/site/upgrades/index.html")).expect("guide");
+    assert!(guide.contains(r##"<a href="#1-0-x-first-note">A first note</a>"##), "{guide}");
+    let again = upnotes(tmp.path(), &["init", "docs"]);
+    assert_eq!(again.code, 2, "refuses a folder that is not empty");
+}
