@@ -4,6 +4,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
@@ -14,40 +15,20 @@ use crate::output::MARKER;
 /// Default bundle folder, relative to the site root.
 pub const DEFAULT_OUTPUT: &str = "bundle";
 
-/// What to bundle and where.
-#[derive(Debug, Clone, Default)]
-pub struct BundleOptions {
-    /// The site root.
-    pub root: PathBuf,
-    /// Output folder (default: `bundle/` in the site root).
-    pub output: Option<PathBuf>,
-    /// Also write the bundle as a zip file here.
-    pub zip: Option<PathBuf>,
-    /// Include drafts.
-    pub drafts: bool,
-    /// Treat warnings as errors.
-    pub strict: bool,
-    /// Allow unusual output folders.
-    pub force: bool,
-}
-
-/// Builds the offline bundle, then zips it when asked.
-pub fn bundle(options: &BundleOptions) -> Result<BuildReport> {
+/// Builds the offline bundle (`options.offline` is implied; the output defaults to `bundle/` in
+/// the site root), then zips it into `zip` when given.
+pub fn bundle(options: &BuildOptions, zip: Option<&Path>) -> Result<BuildReport> {
     let report = build::build(&BuildOptions {
-        root: options.root.clone(),
         output: Some(
             options
                 .output
                 .clone()
                 .unwrap_or_else(|| options.root.join(DEFAULT_OUTPUT)),
         ),
-        base_url: None,
-        drafts: options.drafts,
-        strict: options.strict,
-        force: options.force,
         offline: true,
+        ..options.clone()
     })?;
-    if let Some(zip) = &options.zip {
+    if let Some(zip) = zip {
         write_zip(&report.output, zip)?;
     }
     Ok(report)

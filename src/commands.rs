@@ -81,14 +81,16 @@ fn run_bundle(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> crate::error::Result<()> {
-    let report = crate::bundle::bundle(&crate::bundle::BundleOptions {
+    let options = BuildOptions {
         root: args.root.root.clone(),
         output: args.output.clone(),
-        zip: args.zip.clone(),
+        base_url: None,
         drafts: args.drafts,
         strict: args.strict,
         force: args.force,
-    })?;
+        offline: true,
+    };
+    let report = crate::bundle::bundle(&options, args.zip.as_deref())?;
     print_report(&report, out, err);
     if let Some(zip) = &args.zip {
         let _ = writeln!(out, "zipped into {}", display_path(zip));
