@@ -339,8 +339,9 @@ fn collect_rendered(
     (anchors.len(), anchors)
 }
 
-/// Validates everything `build` would, including links and anchors, and writes nothing.
-pub fn check(root: &Path, drafts: bool) -> Result<Diagnostics> {
+/// Validates everything `build` would, including links and anchors, and writes nothing; with
+/// `external`, http(s) links are fetched too.
+pub fn check(root: &Path, drafts: bool, external: bool) -> Result<Diagnostics> {
     let Loaded {
         config,
         site,
@@ -357,6 +358,9 @@ pub fn check(root: &Path, drafts: bool) -> Result<Diagnostics> {
     };
     let (_, anchors) = collect_rendered(render_all(&renderer, None, None), &mut diagnostics);
     diagnostics.extend(links::check(&site, &anchors, Severity::Error));
+    if external {
+        diagnostics.extend(crate::external::check(&site));
+    }
     Ok(diagnostics)
 }
 

@@ -182,6 +182,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Also fetch http(s) links (8 at a time, 10 s timeout; good links are cached for a day).
+    #[arg(long)]
+    pub external: bool,
 }
 
 /// `upnotes init`.

@@ -137,7 +137,8 @@ fn run_check(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> crate::error::Result<()> {
-    let (mut diagnostics, failed) = match build::check(&args.root.root, args.drafts) {
+    let (mut diagnostics, failed) = match build::check(&args.root.root, args.drafts, args.external)
+    {
         Ok(diagnostics) => (diagnostics, false),
         Err(Error::Content(diagnostics)) => (diagnostics, true),
         Err(other) => return Err(other),

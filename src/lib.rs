@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod external;
 pub mod guide;
 pub mod highlight;
 pub mod init;

@@ -377,12 +377,38 @@ pub fn summary(text: &str, limit: usize) -> Summary {
 pub fn links(source: Source<'_>) -> Vec<(Position, String)> {
     let index = LineIndex::new(source.text);
     let mut found = Vec::new();
-    for (event, range) in Parser::new_ext(source.text, options()).into_offset_iter() {
-        if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event {
-            found.push((
-                index.position(range.start, source.first_line),
-                dest_url.to_string(),
-            ));
+    let mut link_depth = 0usize;
+    let mut in_code_block = false;
+    let events =
+        TextMergeWithOffset::new(Parser::new_ext(source.text, options()).into_offset_iter());
+    for (event, range) in events {
+        match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                link_depth += 1;
+                found.push((
+                    index.position(range.start, source.first_line),
+                    dest_url.to_string(),
+                ));
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) => link_depth = link_depth.saturating_sub(1),
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            // Bare URLs become links when rendered, so they are links to check too.
+            Event::Text(text) if link_depth == 0 && !in_code_block => {
+                for url in find_urls(&text) {
+                    let shown = &text[url.clone()];
+                    let href = if shown.starts_with("www.") {
+                        format!("http://{shown}")
+                    } else {
+                        shown.to_string()
+                    };
+                    let at = source.text[range.clone()]
+                        .find(shown)
+                        .map_or(range.start, |i| range.start + i);
+                    found.push((index.position(at, source.first_line), href));
+                }
+            }
+            _ => {}
         }
     }
     found
@@ -598,6 +624,18 @@ mod tests {
         );
         assert_eq!(s.headings, ["Title", "Next"]);
         assert_eq!(s.text, "Some prose, with code. More.");
+    }
+
+    #[test]
+    fn bare_urls_count_as_links_but_not_in_code() {
+        let found = links(Source {
+            text: "See https://example.org/a.\n\n```\nhttps://in.code/\n```\n",
+            first_line: 1,
+        });
+        assert_eq!(
+            found,
+            [(Position::new(1, 5), "https://example.org/a".to_string())]
+        );
     }
 
     #[test]
