@@ -92,7 +92,9 @@ const MAX_LINE_LEN: usize = 16 * 1024;
 /// Blocks larger than this (in bytes) are rendered as plain text: syntect parses about 1 MB/s.
 const MAX_BLOCK_LEN: usize = 4 * 1024 * 1024;
 
-const PROTOBUF_SYNTAX: &str = include_str!("syntaxes/protobuf.sublime-syntax");
+const PROTOBUF_SYNTAX: &str = include_str!("../syntaxes/protobuf.sublime-syntax");
+
+mod cache;
 
 static SYNTAX_SET: LazyLock<SyntaxSet> = LazyLock::new(two_face::syntax::extra_newlines);
 
@@ -424,6 +426,11 @@ fn resolve(lang: &str) -> Option<(Cow<'static, str>, Target)> {
 /// Renders one fenced code block; `info` is the raw info string (`python`, `{.cpp}`,
 /// `proto,linenos`). Never panics: anything syntect cannot handle is rendered as plain text.
 pub fn highlight_block(info: &str, code: &str) -> HighlightedBlock {
+    cache::get_or_insert(info, code, || highlight_uncached(info, code))
+}
+
+/// [`highlight_block`] without the cache.
+fn highlight_uncached(info: &str, code: &str) -> HighlightedBlock {
     let fence = FenceInfo::parse(info);
     let code = normalize_newlines(code);
     let (name, target, unknown_language) = match resolve(&fence.lang) {
