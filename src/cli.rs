@@ -78,26 +78,33 @@ pub struct RootArg {
     pub root: PathBuf,
 }
 
+/// Where and what a command writes: shared by build, bundle, watch and serve.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Output folder (default: `output` from upnotes.yaml, `site`; `bundle` for bundles).
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Include pages, versions and notes marked `draft: true`.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Allow an output folder outside the project or not created by upnotes.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// `upnotes build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     #[command(flatten)]
     pub root: RootArg,
-    /// Output folder (default: `output` from upnotes.yaml, `site`).
-    #[arg(long, value_name = "DIR")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Base URL the site is published under (overrides upnotes.yaml).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Include pages, versions and notes marked `draft: true`.
-    #[arg(long)]
-    pub drafts: bool,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
-    /// Allow an output folder outside the project or not created by upnotes.
-    #[arg(long)]
-    pub force: bool,
 }
 
 /// `upnotes bundle`.
@@ -105,21 +112,14 @@ pub struct BuildArgs {
 pub struct BundleArgs {
     #[command(flatten)]
     pub root: RootArg,
-    /// Output folder (default: bundle).
-    #[arg(long, value_name = "DIR")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Also write the bundle as a reproducible zip file.
     #[arg(long, value_name = "FILE")]
     pub zip: Option<PathBuf>,
-    /// Include drafts.
-    #[arg(long)]
-    pub drafts: bool,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
-    /// Allow an output folder outside the project or not created by upnotes.
-    #[arg(long)]
-    pub force: bool,
 }
 
 /// `upnotes watch` (and what `serve` builds).
@@ -127,18 +127,11 @@ pub struct BundleArgs {
 pub struct WatchArgs {
     #[command(flatten)]
     pub root: RootArg,
-    /// Output folder (default: `output` from upnotes.yaml, `site`).
-    #[arg(long, value_name = "DIR")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Base URL the site is published under (overrides upnotes.yaml).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Include pages, versions and notes marked `draft: true`.
-    #[arg(long)]
-    pub drafts: bool,
-    /// Allow an output folder outside the project or not created by upnotes.
-    #[arg(long)]
-    pub force: bool,
 }
 
 /// `upnotes serve`.

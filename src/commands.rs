@@ -5,7 +5,9 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::build::{self, BuildOptions};
-use crate::cli::{BuildArgs, BundleArgs, CheckArgs, Cli, Command, Format, NewCommand};
+use crate::cli::{
+    BuildArgs, BundleArgs, CheckArgs, Cli, Command, Format, NewCommand, OutputArgs, RootArg,
+};
 use crate::error::{Diagnostic, Error, Severity, display_path};
 
 /// Runs `cli`, printing results to `out` and problems to `err`; returns the exit code.
@@ -63,13 +65,9 @@ fn run_build(
     err: &mut dyn Write,
 ) -> crate::error::Result<()> {
     let options = BuildOptions {
-        root: args.root.root.clone(),
-        output: args.output.clone(),
         base_url: args.base_url.clone(),
-        drafts: args.drafts,
         strict: args.strict,
-        force: args.force,
-        offline: false,
+        ..build_options(&args.root, &args.out)
     };
     let report = build::build(&options)?;
     print_report(&report, out, err);
@@ -82,13 +80,9 @@ fn run_bundle(
     err: &mut dyn Write,
 ) -> crate::error::Result<()> {
     let options = BuildOptions {
-        root: args.root.root.clone(),
-        output: args.output.clone(),
-        base_url: None,
-        drafts: args.drafts,
         strict: args.strict,
-        force: args.force,
         offline: true,
+        ..build_options(&args.root, &args.out)
     };
     let report = crate::bundle::bundle(&options, args.zip.as_deref())?;
     print_report(&report, out, err);
@@ -114,11 +108,18 @@ fn print_report(report: &build::BuildReport, out: &mut dyn Write, err: &mut dyn 
 
 fn watch_options(args: crate::cli::WatchArgs) -> BuildOptions {
     BuildOptions {
-        root: args.root.root,
-        output: args.output,
         base_url: args.base_url,
-        drafts: args.drafts,
-        force: args.force,
+        ..build_options(&args.root, &args.out)
+    }
+}
+
+/// The build options every writing command shares: where the site is and where it goes.
+fn build_options(root: &RootArg, out: &OutputArgs) -> BuildOptions {
+    BuildOptions {
+        root: root.root.clone(),
+        output: out.output.clone(),
+        drafts: out.drafts,
+        force: out.force,
         ..BuildOptions::default()
     }
 }
