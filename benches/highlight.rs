@@ -7,7 +7,7 @@ mod corpus;
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 /// The fenced code blocks of `language` in the first `pages` corpus pages.
 fn blocks(language: &str, pages: usize) -> Vec<String> {
@@ -22,30 +22,57 @@ fn blocks(language: &str, pages: usize) -> Vec<String> {
         .collect()
 }
 
+/// `code` made unique by a trailing comment: `highlight_block` memoises blocks per process, and a
+/// cold build highlights every block once.
+fn unique(language: &str, code: &str, n: u64) -> String {
+    let comment = if language == "protobuf" { "//" } else { "#" };
+    format!("{code}{comment} {n}\n")
+}
+
 fn highlight(c: &mut Criterion) {
     upnotes::highlight::preload();
     let mut group = c.benchmark_group("highlight");
-    for language in ["protobuf", "python", "bash"] {
-        // One block at a time, as pages are rendered: per-block setup counts.
-        let code = blocks(language, 50);
-        let bytes: usize = code.iter().map(String::len).sum();
+    let mut counter = 0u64;
+    for language in ["protobuf", "python", "bash", "text"] {
+        // One block at a time, as pages are rendered: per-block setup counts. `text` is the
+        // floor: the same Python code escaped without syntect.
+        let source = if language == "text" {
+            "python"
+        } else {
+            language
+        };
+        let code = blocks(source, 50);
+        let bytes: usize = code
+            .iter()
+            .map(|b| unique(language, b, 1_000_000).len())
+            .sum();
         group.throughput(Throughput::Bytes(bytes as u64));
         group.bench_function(language, |b| {
-            b.iter(|| {
-                for block in &code {
-                    black_box(upnotes::highlight::highlight_block(language, block));
-                }
-            });
+            b.iter_batched(
+                || {
+                    counter += 1;
+                    let n = 1_000_000 + counter;
+                    code.iter()
+                        .map(|c| unique(language, c, n))
+                        .collect::<Vec<_>>()
+                },
+                |blocks| {
+                    for block in &blocks {
+                        black_box(upnotes::highlight::highlight_block(language, block));
+                    }
+                },
+                BatchSize::LargeInput,
+            );
         });
     }
-    // The same code unhighlighted: the floor (escaping and HTML assembly only).
+    // The same blocks again and again: what a memo hit costs (warm rebuilds, notes on 3 pages).
     let code = blocks("python", 50);
     let bytes: usize = code.iter().map(String::len).sum();
     group.throughput(Throughput::Bytes(bytes as u64));
-    group.bench_function("text", |b| {
+    group.bench_function("python_memo_hit", |b| {
         b.iter(|| {
             for block in &code {
-                black_box(upnotes::highlight::highlight_block("text", block));
+                black_box(upnotes::highlight::highlight_block("python", block));
             }
         });
     });

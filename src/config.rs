@@ -132,6 +132,7 @@ impl Config {
 
     /// Parses and validates the text of `upnotes.yaml`.
     pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
+        let text = &*crate::content::normalize_line_ends(text);
         let config: Config = yaml::from_str(text).map_err(|e| {
             vec![
                 Diagnostic::error(FILE_NAME, format!("invalid config: {}", e.message))
@@ -158,7 +159,8 @@ impl Config {
                     Diagnostic::error(
                         FILE_NAME,
                         format!(
-                            "overview kind `{letter}` must be a single letter, like `A` or `C`"
+                            "overview kind `{}` must be a single letter, like `A` or `C`",
+                            yaml::shown(letter)
                         ),
                     )
                     .at(
@@ -174,7 +176,7 @@ impl Config {
                 problems.push(
                     Diagnostic::error(
                         FILE_NAME,
-                        format!("overview column `{column}` is listed twice"),
+                        format!("overview column `{}` is listed twice", yaml::shown(column)),
                     )
                     .at(text, at_key("columns")),
                 );
@@ -250,6 +252,22 @@ mod tests {
         assert_eq!(
             e[0].headline(),
             "upnotes.yaml:3:5: error: overview kind `AB` must be a single letter, like `A` or `C`"
+        );
+    }
+
+    #[test]
+    fn values_with_line_breaks_are_shown_on_one_line() {
+        let e = Config::parse(
+            "overview:\n  kinds:\n    \"A\\nB\": two lines\n  columns: [\"a\\nb\", \"a\\nb\"]\n",
+        )
+        .expect_err("invalid");
+        let headlines: Vec<String> = e.iter().map(Diagnostic::headline).collect();
+        assert_eq!(
+            headlines,
+            [
+                "upnotes.yaml:2:3: error: overview kind `A\\nB` must be a single letter, like `A` or `C`",
+                "upnotes.yaml:4:3: error: overview column `a\\nb` is listed twice"
+            ]
         );
     }
 

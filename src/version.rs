@@ -93,9 +93,38 @@ impl Ord for Version {
             (None, None) => Ordering::Equal,
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
-            (Some(a), Some(b)) => a.cmp(b),
+            (Some(a), Some(b)) => compare_pre_release(a, b),
         }
     }
+}
+
+/// Pre-release tags compare as SemVer says: dot-separated identifiers in turn, numeric ones by
+/// value and before words, a prefix first (`alpha` < `alpha.1` < `alpha.beta`, `rc.2` < `rc.10`).
+fn compare_pre_release(a: &str, b: &str) -> Ordering {
+    let (mut left, mut right) = (a.split('.'), b.split('.'));
+    loop {
+        let order = match (left.next(), right.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => match (digits(x), digits(y)) {
+                // Compared as digit strings, so any length works without overflow.
+                (Some(m), Some(n)) => (m.len(), m).cmp(&(n.len(), n)),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => x.cmp(y),
+            },
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+}
+
+/// A numeric pre-release identifier without its leading zeros; `None` for a word.
+fn digits(identifier: &str) -> Option<&str> {
+    let numeric = !identifier.is_empty() && identifier.bytes().all(|b| b.is_ascii_digit());
+    numeric.then(|| identifier.trim_start_matches('0'))
 }
 
 impl PartialOrd for Version {
@@ -141,6 +170,37 @@ mod tests {
         assert!(v("1.0.0-rc1") < v("1.0.0-rc2"));
         assert_eq!(v("1.0"), v("1.0.0"));
         assert_eq!(v("v1.2"), v("1.2"));
+    }
+
+    #[test]
+    fn pre_releases_follow_semver_precedence() {
+        let mut names = [
+            "1.0.0",
+            "1.0.0-rc.10",
+            "1.0.0-beta.11",
+            "1.0.0-alpha.beta",
+            "1.0.0-rc.2",
+            "1.0.0-alpha.1",
+            "1.0.0-beta",
+            "1.0.0-alpha",
+            "1.0.0-beta.2",
+        ];
+        names.sort_by_key(|n| v(n));
+        assert_eq!(
+            names,
+            [
+                "1.0.0-alpha",
+                "1.0.0-alpha.1",
+                "1.0.0-alpha.beta",
+                "1.0.0-beta",
+                "1.0.0-beta.2",
+                "1.0.0-beta.11",
+                "1.0.0-rc.2",
+                "1.0.0-rc.10",
+                "1.0.0"
+            ]
+        );
+        assert_eq!(v("1.0.0-rc.01"), v("1.0.0-rc.1"));
     }
 
     #[test]

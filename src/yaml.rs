@@ -33,6 +33,24 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     })
 }
 
+/// A value read from YAML as shown inside a one-line message: line breaks and other control
+/// characters escaped (`a\nb`), and cut after 80 characters.
+pub fn shown(value: &str) -> String {
+    let mut out = String::with_capacity(value.len().min(100));
+    for (i, c) in value.chars().enumerate() {
+        if i == 80 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX).max(1)
 }
@@ -44,5 +62,65 @@ fn clean_message(message: &str) -> String {
         Some(i) => &first[..i],
         None => first,
     };
-    trimmed.trim_start_matches("error: ").trim().to_string()
+    let message = trimmed.trim_start_matches("error: ").trim();
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        // serde-saphyr adds advice about its own options: `title, set DuplicateKeyPolicy ...`.
+        let key = rest.split(',').next().unwrap_or(rest);
+        return format!("the key `{key}` appears twice; keep one");
+    }
+    explain_limit(message).unwrap_or_else(|| message.to_string())
+}
+
+/// serde-saphyr stops deeply nested or huge YAML (a guard against stack overflows and alias
+/// bombs) with messages like `budget breached: Depth { depth: 65 }`; say it in words.
+fn explain_limit(message: &str) -> Option<String> {
+    if message.contains("recursion limit exceeded") || message.contains("budget breached: Depth") {
+        return Some("lists and mappings are nested too deeply; flatten them".to_string());
+    }
+    let breach = message.strip_prefix("budget breached: ")?;
+    let kind = breach.split([' ', '{']).next().unwrap_or(breach);
+    Some(format!(
+        "the YAML is too large to read (too many {}); simplify it",
+        kind.to_lowercase()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_values_stay_on_one_line() {
+        assert_eq!(shown("title"), "title");
+        assert_eq!(shown("a\nb\r\tc\u{2028}"), "a\\nb\\r\\tc\\u{2028}");
+        assert_eq!(shown(&"é".repeat(100)), format!("{}…", "é".repeat(80)));
+    }
+
+    #[test]
+    fn duplicate_keys_are_named_without_parser_advice() {
+        let e = from_str::<serde::de::IgnoredAny>("title: a\nlayout: b\ntitle: c\n")
+            .expect_err("duplicate");
+        assert_eq!(e.message, "the key `title` appears twice; keep one");
+        assert_eq!(e.position, Position::new(3, 1));
+    }
+
+    #[test]
+    fn nesting_limits_are_explained_in_words() {
+        let deep = format!("title: {}{}", "[".repeat(100), "]".repeat(100));
+        let e = from_str::<serde::de::IgnoredAny>(&deep).expect_err("too deep");
+        assert_eq!(
+            e.message,
+            "lists and mappings are nested too deeply; flatten them"
+        );
+        let deeper = format!("title: {}{}", "[".repeat(1000), "]".repeat(1000));
+        let e = from_str::<serde::de::IgnoredAny>(&deeper).expect_err("too deep");
+        assert_eq!(
+            e.message,
+            "lists and mappings are nested too deeply; flatten them"
+        );
+        assert_eq!(
+            explain_limit("budget breached: Aliases { aliases: 5000 }").as_deref(),
+            Some("the YAML is too large to read (too many aliases); simplify it")
+        );
+    }
 }

@@ -113,8 +113,12 @@ fn init_scaffolds_a_site_that_builds() {
     let built = upnotes(tmp.path(), &["build", "--root", "docs"]);
     assert_eq!(built.code, 0, "{}", built.stderr);
     assert_eq!(built.stderr, "", "a new site builds without warnings");
-    let guide = std::fs::read_to_string(tmp.path().join("docs/site/upgrades/index.html")).expect("guide");
-    assert!(guide.contains(r##"<a href="#1-0-x-first-note">A first note</a>"##), "{guide}");
+    let guide =
+        std::fs::read_to_string(tmp.path().join("docs/site/upgrades/index.html")).expect("guide");
+    assert!(
+        guide.contains(r##"<a href="#1-0-x-first-note">A first note</a>"##),
+        "{guide}"
+    );
     let again = upnotes(tmp.path(), &["init", "docs"]);
     assert_eq!(again.code, 2, "refuses a folder that is not empty");
 }

@@ -7,7 +7,8 @@ use std::path::Path;
 use support::{copy_fixture, fixtures, tree, upnotes};
 
 fn read(path: impl AsRef<Path>) -> String {
-    std::fs::read_to_string(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+    std::fs::read_to_string(path.as_ref())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
 }
 
 #[test]
@@ -15,7 +16,10 @@ fn check_reports_exactly_the_broken_links_and_anchors() {
     let site = copy_fixture("broken-links");
     let run = upnotes(site.path(), &["check"]);
     assert_eq!(run.code, 1);
-    support::assert_matches_file(&run.stderr, &fixtures().join("broken-links/expected-check.txt"));
+    support::assert_matches_file(
+        &run.stderr,
+        &fixtures().join("broken-links/expected-check.txt"),
+    );
     assert_eq!(run.stdout, "checked: 9 error(s), 0 warning(s)\n");
     assert!(!site.path().join("site").exists(), "check writes nothing");
 }
@@ -32,7 +36,12 @@ fn check_json_lists_each_problem_with_its_location() {
     assert_eq!(items[0]["line"], 11);
     assert_eq!(items[0]["column"], 33);
     assert_eq!(items[0]["severity"], "error");
-    assert!(items[0]["message"].as_str().expect("message").starts_with("broken link `index.md#outro`"));
+    assert!(
+        items[0]["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("broken link `index.md#outro`")
+    );
 }
 
 #[test]
@@ -40,7 +49,12 @@ fn build_warns_about_broken_links_and_strict_fails() {
     let site = copy_fixture("broken-links");
     let run = upnotes(site.path(), &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr.matches(": warning: broken link").count(), 9, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches(": warning: broken link").count(),
+        9,
+        "{}",
+        run.stderr
+    );
     std::fs::remove_dir_all(site.path().join("site")).expect("clean");
     let strict = upnotes(site.path(), &["build", "--strict"]);
     assert_eq!(strict.code, 1);
@@ -53,7 +67,11 @@ fn a_failing_build_leaves_the_previous_output_identical() {
     let site = copy_fixture("github-docs");
     assert_eq!(upnotes(site.path(), &["build"]).code, 0);
     let before = tree(&site.path().join("site"));
-    std::fs::write(site.path().join("content/other.md"), "---\ntitle: [broken\n---\n").expect("break");
+    std::fs::write(
+        site.path().join("content/other.md"),
+        "---\ntitle: [broken\n---\n",
+    )
+    .expect("break");
     let run = upnotes(site.path(), &["build"]);
     assert_eq!(run.code, 1);
     assert_eq!(before, tree(&site.path().join("site")));
@@ -85,7 +103,14 @@ fn refuses_output_folders_it_must_not_clean_and_deletes_nothing() {
         assert!(run.stderr.contains(why), "{output}: {}", run.stderr);
         assert_eq!(before, tree(site.path()), "{output}: something changed");
     }
-    assert!(!site.path().parent().expect("parent").join("elsewhere").exists());
+    assert!(
+        !site
+            .path()
+            .parent()
+            .expect("parent")
+            .join("elsewhere")
+            .exists()
+    );
 }
 
 #[test]
@@ -115,12 +140,24 @@ fn hostile_links_write_nothing_outside_the_output() {
     let page = "---\ntitle: Hostile\n---\n[a](../../x.md) [b](/etc/passwd) [c](%2e%2e/%2e%2e/y.md) ![d](../../../z.png)\n";
     std::fs::write(site.path().join("content/hostile.md"), page).expect("write");
     let outside = site.path().parent().expect("parent").to_path_buf();
-    let before_outside: Vec<_> = std::fs::read_dir(&outside).expect("list").filter_map(Result::ok).map(|e| e.file_name()).collect();
+    let before_outside: Vec<_> = std::fs::read_dir(&outside)
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
     let run = upnotes(site.path(), &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr.matches("broken link").count(), 3, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("broken link").count(),
+        3,
+        "{}",
+        run.stderr
+    );
     let html = read(site.path().join("site/hostile/index.html"));
-    assert!(html.contains(r#"href="/etc/passwd""#), "absolute links are kept as written");
+    assert!(
+        html.contains(r#"href="/etc/passwd""#),
+        "absolute links are kept as written"
+    );
     let mut top: Vec<String> = std::fs::read_dir(site.path())
         .expect("list")
         .filter_map(Result::ok)
@@ -128,7 +165,11 @@ fn hostile_links_write_nothing_outside_the_output() {
         .collect();
     top.sort();
     assert_eq!(top, ["content", "site"]);
-    let after_outside: Vec<_> = std::fs::read_dir(&outside).expect("list").filter_map(Result::ok).map(|e| e.file_name()).collect();
+    let after_outside: Vec<_> = std::fs::read_dir(&outside)
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
     assert_eq!(before_outside.len(), after_outside.len());
 }
 
@@ -142,23 +183,37 @@ fn hostile_note_ids_are_refused_before_anything_is_written() {
     .expect("write");
     let run = upnotes(site.path(), &["build"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("note id `../../../escape` is not a valid HTML id"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("note id `../../../escape` is not a valid HTML id"),
+        "{}",
+        run.stderr
+    );
     assert!(!site.path().join("site").exists());
 }
 
 #[test]
 fn base_url_makes_feed_sitemap_robots_and_404_absolute() {
     let site = copy_fixture("custom-matrix");
-    let run = upnotes(site.path(), &["build", "--base-url", "https://example.org/docs/storage"]);
+    let run = upnotes(
+        site.path(),
+        &["build", "--base-url", "https://example.org/docs/storage"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = site.path().join("site");
     let sitemap = read(out.join("sitemap.xml"));
     assert!(sitemap.contains("<loc>https://example.org/docs/storage/</loc>"));
     assert!(sitemap.contains("<loc>https://example.org/docs/storage/releases/2.0.0/</loc>"));
     assert!(sitemap.contains("<loc>https://example.org/docs/storage/releases/path/</loc>"));
-    assert_eq!(read(out.join("robots.txt")), "User-agent: *\nAllow: /\n\nSitemap: https://example.org/docs/storage/sitemap.xml\n");
+    assert_eq!(
+        read(out.join("robots.txt")),
+        "User-agent: *\nAllow: /\n\nSitemap: https://example.org/docs/storage/sitemap.xml\n"
+    );
     let feed = read(out.join("feed.xml"));
-    assert!(feed.contains(r#"<link href="https://example.org/docs/storage/releases/2.0.0/"/>"#), "{feed}");
+    assert!(
+        feed.contains(r#"<link href="https://example.org/docs/storage/releases/2.0.0/"/>"#),
+        "{feed}"
+    );
     let not_found = read(out.join("404.html"));
     assert!(not_found.contains(r#"href="/docs/storage/style.css""#));
 }
@@ -170,20 +225,35 @@ fn bundles_are_relative_and_zip_reproducibly() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = upnotes(site.path(), &["bundle", "--zip", "two.zip"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(std::fs::read(site.path().join("one.zip")).expect("zip"), std::fs::read(site.path().join("two.zip")).expect("zip"));
+    assert_eq!(
+        std::fs::read(site.path().join("one.zip")).expect("zip"),
+        std::fs::read(site.path().join("two.zip")).expect("zip")
+    );
     let bundle = site.path().join("bundle");
     for name in ["feed.xml", "sitemap.xml", "robots.txt", "404.html"] {
         assert!(!bundle.join(name).exists(), "{name} has no use offline");
     }
-    for (rel, bytes) in tree(&bundle).iter().filter(|(rel, _)| rel.ends_with(".html")) {
+    for (rel, bytes) in tree(&bundle)
+        .iter()
+        .filter(|(rel, _)| rel.ends_with(".html"))
+    {
         let html = String::from_utf8_lossy(bytes);
-        for attribute in ["href=\"/", "src=\"/", "src=\"http", "href=\"http://", "href=\"https://example"] {
+        for attribute in [
+            "href=\"/",
+            "src=\"/",
+            "src=\"http",
+            "href=\"http://",
+            "href=\"https://example",
+        ] {
             assert!(!html.contains(attribute), "{rel} has {attribute}");
         }
         for folder_link in html.match_indices("href=\"").map(|(i, _)| &html[i + 6..]) {
             let target = &folder_link[..folder_link.find('"').unwrap_or(0)];
             let path = target.split('#').next().unwrap_or("");
-            assert!(!path.ends_with('/'), "{rel}: folder link {target} does not work from file://");
+            assert!(
+                !path.ends_with('/'),
+                "{rel}: folder link {target} does not work from file://"
+            );
         }
     }
 }

@@ -647,36 +647,3 @@ fn guide_note(rng: &mut Rng, v: usize, k: usize, notes: usize) -> String {
     }
     fm + &body
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_are_relative_to_the_source() {
-        assert_eq!(
-            relative_link(
-                "s00/f01/page-00100",
-                "s00/f01/page-00101",
-                LinkStyle::SourceFile
-            ),
-            "page-00101.md"
-        );
-        assert_eq!(
-            relative_link(
-                "s00/f01/page-00100",
-                "s01/f00/page-01000",
-                LinkStyle::SourceFile
-            ),
-            "../../s01/f00/page-01000.md"
-        );
-        assert_eq!(
-            relative_link(
-                "s00/f01/page-00100",
-                "s00/f02/page-00200",
-                LinkStyle::PrettyUrl
-            ),
-            "../../f02/page-00200/"
-        );
-    }
-}

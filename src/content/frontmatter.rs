@@ -179,7 +179,7 @@ pub fn parse(yaml_text: &str, yaml_line: usize) -> Result<Parsed, Problem> {
             position: to_file(location(&k.referenced)),
             message: format!(
                 "unknown front matter key `{}` is ignored (known keys: {})",
-                k.value,
+                yaml::shown(&k.value),
                 KNOWN_KEYS.join(", ")
             ),
         })
@@ -212,7 +212,12 @@ fn locate_yaml_error(yaml_text: &str, e: &yaml::YamlError, yaml_line: usize) -> 
             message: "a tab is used for indentation in front matter; YAML needs spaces".to_string(),
         };
     }
-    if let Some((index, column, open)) = unclosed_bracket(yaml_text) {
+    let error_line = e.position.line + yaml_line - 1;
+    // A bracket left open is the usual cause of confusing errors reported further down; one
+    // opened after the error cannot be its cause.
+    if let Some((index, column, open)) = unclosed_bracket(yaml_text)
+        && yaml_line + index <= error_line
+    {
         return Problem {
             position: Position::new(yaml_line + index, column),
             message: format!(
@@ -221,46 +226,59 @@ fn locate_yaml_error(yaml_text: &str, e: &yaml::YamlError, yaml_line: usize) -> 
         };
     }
     Problem {
-        position: Position::new(e.position.line + yaml_line - 1, e.position.column),
+        position: Position::new(error_line, e.position.column),
         message: format!("invalid front matter: {}", hint(&e.message)),
     }
 }
 
-/// The first line (0-based), column (1-based) and bracket of a `[` or `{` left open on its line,
-/// outside quotes: the usual cause of confusing errors reported further down.
+/// The line (0-based), column (1-based) and bracket of the outermost `[` or `{` that starts a flow
+/// collection and is still open at the end of the text. Brackets may span lines; a bracket inside
+/// a plain value (`title: a [b`), a quoted one or a comment is text, not a collection.
 fn unclosed_bracket(yaml_text: &str) -> Option<(usize, usize, char)> {
-    yaml_text.lines().enumerate().find_map(|(index, line)| {
-        let mut open: Vec<(usize, char)> = Vec::new();
-        let mut quote: Option<char> = None;
-        let mut previous = ' ';
+    let mut open: Vec<(usize, usize, char)> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (index, line) in yaml_text.lines().enumerate() {
+        // The last character on this line that is not a space, and whether a space followed it.
+        let mut previous: Option<char> = None;
+        let mut spaced = true;
         for (column, c) in line.chars().enumerate() {
-            let after_space = previous == ' ';
-            previous = c;
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '"' | '\'') => quote = Some(c),
-                (None, '#') if after_space => break,
-                (None, '[' | '{') => open.push((column + 1, c)),
-                (None, ']' | '}') => {
+            if let Some(q) = quote {
+                if escaped {
+                    escaped = false;
+                } else if q == '"' && c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                    (previous, spaced) = (Some(c), false);
+                }
+                continue;
+            }
+            let starts_value = match previous {
+                None | Some('[' | '{' | ',') => true,
+                Some(':' | '-' | '?') => spaced,
+                Some(_) => false,
+            };
+            match c {
+                ' ' | '\t' => {
+                    spaced = true;
+                    continue;
+                }
+                '#' if spaced => break,
+                '"' | '\'' if starts_value => quote = Some(c),
+                '[' | '{' if starts_value || !open.is_empty() => open.push((index, column + 1, c)),
+                ']' | '}' => {
                     open.pop();
                 }
                 _ => {}
             }
+            (previous, spaced) = (Some(c), false);
         }
-        open.first().map(|&(column, c)| (index, column, c))
-    })
+    }
+    open.first().copied()
 }
 
 fn hint(message: &str) -> String {
-    if message.contains("duplicate mapping key") {
-        let key = message
-            .trim_start_matches("duplicate mapping key: ")
-            .split(',')
-            .next()
-            .unwrap_or("");
-        return format!("the key `{key}` appears twice; keep one");
-    }
     if message.contains("invalid boolean") {
         return "expected `true` or `false`".to_string();
     }
@@ -390,6 +408,20 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_key_with_line_breaks_is_shown_on_one_line() {
+        // Found by the front_matter fuzz target: a complex key (`? `) spanning lines.
+        let parsed = parse("? unclosed bracket \n\n\n ,X\n", 2).expect("valid YAML");
+        assert_eq!(parsed.unknown_keys[0].position, Position::new(2, 3));
+        assert!(
+            parsed.unknown_keys[0]
+                .message
+                .starts_with("unknown front matter key `unclosed bracket\\n\\n,X` is ignored"),
+            "{}",
+            parsed.unknown_keys[0].message
+        );
+    }
+
+    #[test]
     fn a_list_is_not_front_matter() {
         let e = parse("- a\n- b\n", 2).expect_err("list");
         assert_eq!(e.position, Position::new(2, 1));
@@ -400,6 +432,24 @@ mod tests {
     fn unclosed_bracket_points_at_the_bracket() {
         let e = parse("title: [unclosed\nlayout: page\n", 2).expect_err("unclosed");
         assert_eq!(e.position, Position::new(2, 8));
+        assert!(e.message.contains("`[` is never closed"), "{}", e.message);
+    }
+
+    #[test]
+    fn only_a_bracket_left_open_before_the_error_is_blamed() {
+        // Brackets closed on a later line, and brackets inside plain or quoted values, are fine.
+        let e = parse(
+            "title: a [b\nlayout: 'it''s [x'\nid: \"\\\" [\"\nchanges: [\n  {area: Core, kind: A}\n]\ntitle: c\n",
+            2,
+        )
+        .expect_err("duplicate key");
+        assert_eq!(e.position, Position::new(8, 1));
+        assert_eq!(
+            e.message,
+            "invalid front matter: the key `title` appears twice; keep one"
+        );
+        let e = parse("changes: [\n  {area: Core}\n]\nweight: [x\n", 2).expect_err("open");
+        assert_eq!(e.position, Position::new(5, 9));
         assert!(e.message.contains("`[` is never closed"), "{}", e.message);
     }
 

@@ -3,6 +3,7 @@
 pub mod frontmatter;
 pub mod urls;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -120,30 +121,31 @@ fn walk(content_dir: &Path, diagnostics: &mut Diagnostics) -> (Vec<String>, Vec<
         ));
         return (markdown, static_files);
     }
-    let walker = walkdir::WalkDir::new(content_dir)
+    let project = Project::new(content_dir);
+    let mut walker = walkdir::WalkDir::new(content_dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
-    for entry in walker {
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e
-                    .path()
-                    .map_or_else(|| PathBuf::from(CONTENT_DIR), Path::to_path_buf);
-                let message = if e.loop_ancestor().is_some() {
-                    "symbolic link loop: remove or fix the link".to_string()
-                } else {
-                    format!("cannot read: {e}")
-                };
-                diagnostics.push(Diagnostic::error(
-                    relative_to_root(content_dir, &path),
-                    message,
-                ));
+                diagnostics.push(walk_error(content_dir, &e));
                 continue;
             }
         };
+        if entry.depth() > 0 && entry.path_is_symlink() && !project.contains(entry.path()) {
+            diagnostics.push(Diagnostic::warning(
+                relative_to_root(content_dir, entry.path()),
+                "this symbolic link leads outside the project folder, so it is skipped: \
+                 copy what it points to into the project to publish it",
+            ));
+            if entry.file_type().is_dir() {
+                walker.skip_current_dir();
+            }
+            continue;
+        }
         if !entry.file_type().is_file() {
             continue;
         }
@@ -179,6 +181,63 @@ fn rel_path(base: &Path, path: &Path) -> Option<String> {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     Some(parts.join("/"))
+}
+
+/// The folders a symbolic link in `content/` may lead into: the project (the folder holding
+/// `content/`) and the real content folder. Anything else is outside and never read, so a link to
+/// `~/.ssh` cannot publish it.
+struct Project {
+    roots: Vec<PathBuf>,
+}
+
+impl Project {
+    fn new(content_dir: &Path) -> Self {
+        let project = content_dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let roots = [project, content_dir]
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect();
+        Project { roots }
+    }
+
+    /// Whether `path` (a symbolic link) resolves inside the project. A link that cannot be
+    /// resolved counts as inside: reading it reports the problem.
+    fn contains(&self, path: &Path) -> bool {
+        std::fs::canonicalize(path).map_or(true, |real| {
+            self.roots.iter().any(|root| real.starts_with(root))
+        })
+    }
+}
+
+/// A located, actionable message for a file or folder the walk could not enter.
+fn walk_error(content_dir: &Path, e: &walkdir::Error) -> Diagnostic {
+    let path = e
+        .path()
+        .map_or_else(|| PathBuf::from(CONTENT_DIR), Path::to_path_buf);
+    let reason = e
+        .io_error()
+        .map_or_else(|| e.to_string(), ToString::to_string);
+    let message = if e.loop_ancestor().is_some() {
+        "symbolic link loop: this link leads back to a folder that contains it; \
+         remove or fix the link"
+            .to_string()
+    } else if let Ok(target) = std::fs::read_link(&path) {
+        let target = target.display();
+        match std::fs::metadata(&path) {
+            Err(m) if m.kind() == std::io::ErrorKind::NotFound => format!(
+                "broken symbolic link: its target `{target}` does not exist; remove or fix the link"
+            ),
+            _ => format!(
+                "cannot follow the symbolic link to `{target}` ({reason}); remove or fix the link"
+            ),
+        }
+    } else {
+        format!("cannot read: {reason}")
+    };
+    Diagnostic::error(relative_to_root(content_dir, &path), message)
 }
 
 fn relative_to_root(content_dir: &Path, path: &Path) -> PathBuf {
@@ -218,13 +277,46 @@ fn read_document(content_dir: &Path, rel: &str) -> (Option<Document>, Vec<Diagno
     parse_document(rel, source, &text)
 }
 
+/// Turns lone carriage returns (classic Mac line ends) into `\n`. YAML and CommonMark read them as
+/// line ends too, so without this, positions in messages would count lines differently from the
+/// snippet shown under them. CRLF is left alone.
+pub fn normalize_line_ends(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes.get(i + 1) != Some(&b'\n');
+    if !text.match_indices('\r').any(|(i, _)| lone(i)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, _) in text.match_indices('\r').filter(|&(i, _)| lone(i)) {
+        out.push_str(&text[last..i]);
+        out.push('\n');
+        last = i + 1;
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
 /// Parses a document's text (pure: used by the loader, tests and fuzzing).
 pub fn parse_document(
     rel: &str,
     source: PathBuf,
     text: &str,
 ) -> (Option<Document>, Vec<Diagnostic>) {
+    let text = &*normalize_line_ends(text);
     let mut problems = Vec::new();
+    if let Some(offset) = text.find('\0') {
+        // No snippet: the line would put binary bytes on the terminal.
+        problems.push(
+            Diagnostic::error(
+                source,
+                "the file contains NUL bytes, so it is binary, not Markdown: save it as text, \
+                 or give it another extension to have it copied as is",
+            )
+            .at_position(Position::of_offset(text, offset)),
+        );
+        return (None, problems);
+    }
     let Ok(split) = frontmatter::split(text) else {
         problems.push(
             Diagnostic::error(
@@ -288,6 +380,37 @@ mod tests {
         assert_eq!(doc.body(), "hello\n");
         assert_eq!(doc.body_line, 4);
         assert_eq!(doc.front_matter.title.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn lone_carriage_returns_count_as_line_ends() {
+        assert_eq!(normalize_line_ends("a\r\nb\rc\r"), "a\r\nb\nc\n");
+        assert!(matches!(normalize_line_ends("a\r\nb\n"), Cow::Borrowed(_)));
+        let (doc, problems) = parse_document(
+            "a.md",
+            "content/a.md".into(),
+            "---\rtitle: x\rlayout: [\r---\rBody\r",
+        );
+        assert!(doc.is_none());
+        assert_eq!(
+            problems[0].to_string(),
+            "content/a.md:3:9: error: invalid front matter: this `[` is never closed; close it or quote the value\n  |\n3 | layout: [\n  |         ^"
+        );
+        let (doc, _) = parse_document("a.md", "content/a.md".into(), "---\rtitle: x\r---\rBody\r");
+        let doc = doc.expect("parsed");
+        assert_eq!((doc.body(), doc.body_line), ("Body\n", 4));
+    }
+
+    #[test]
+    fn nul_bytes_make_a_located_error_without_a_snippet() {
+        let (doc, problems) =
+            parse_document("a.md", "content/a.md".into(), "---\ntitle: a\0b\n---\n");
+        assert!(doc.is_none());
+        assert_eq!(
+            problems[0].to_string(),
+            "content/a.md:2:9: error: the file contains NUL bytes, so it is binary, not Markdown: \
+             save it as text, or give it another extension to have it copied as is"
+        );
     }
 
     #[test]

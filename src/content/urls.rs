@@ -95,11 +95,14 @@ pub fn root_prefix(from: &str) -> String {
 }
 
 /// Percent-encodes what may not appear raw in an href path (spaces, quotes, non-ASCII ...).
+///
+/// `path` is decoded (a file name as on disk), so `%` is encoded too; so is `:`, which a browser
+/// would read as a URL scheme in a relative href (`std::vector/`).
 pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
-        let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@%".contains(&byte);
-        if keep && byte != b'\'' {
+        let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&()*+,;=@".contains(&byte);
+        if keep {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("%{byte:02X}"));
@@ -158,6 +161,15 @@ mod tests {
         assert_eq!(relative("a/b/", "a/b/", false), "./");
         assert_eq!(relative("a/b/", "a/img/x.png", false), "../img/x.png");
         assert_eq!(relative("", "my page/", false), "my%20page/");
+    }
+
+    #[test]
+    fn percent_signs_and_colons_in_file_names_are_encoded() {
+        // A raw `%2e%2e/` would be `../` to a browser, and `std::vector/` a URL scheme.
+        assert_eq!(relative("", "%2e%2e/", false), "%252e%252e/");
+        assert_eq!(relative("", "100%/", false), "100%25/");
+        assert_eq!(relative("", "std::vector/", false), "std%3A%3Avector/");
+        assert_eq!(decode_path(&encode_path("a%b:c d")), "a%b:c d");
     }
 
     #[test]

@@ -17,8 +17,8 @@ use std::path::Path;
 
 use crate::build::Job;
 use crate::config::Config;
-use crate::guide::Guide;
-use crate::site::{LinkTargets, Site};
+use crate::guide::{Guide, VersionSection};
+use crate::site::{LinkTargets, Page, Site};
 use crate::templates::Theme;
 
 /// Hashes `value`'s `Debug` text: every field of the model types takes part without listing them
@@ -32,6 +32,35 @@ fn debug_hash(hasher: &mut DefaultHasher, value: &dyn fmt::Debug) {
         }
     }
     let _ = write!(Feed(hasher), "{value:?}");
+}
+
+/// Hashes a page: its `Debug` text without the source text, then the source text's bytes
+/// (escaping megabytes of Markdown through `Debug` would cost more than the rest of a rebuild).
+fn page_hash(hasher: &mut DefaultHasher, page: &Page) {
+    let mut shallow = page.clone();
+    shallow.doc.text = String::new();
+    debug_hash(hasher, &shallow);
+    page.doc.text.hash(hasher);
+}
+
+/// Hashes a version section the same way: `Debug` without the sources' texts, then the texts.
+fn section_hash(hasher: &mut DefaultHasher, section: &VersionSection) {
+    let mut shallow = section.clone();
+    let docs = shallow
+        .index
+        .iter_mut()
+        .chain(shallow.notes.iter_mut().map(|n| &mut n.doc));
+    for doc in docs {
+        doc.text = String::new();
+    }
+    debug_hash(hasher, &shallow);
+    let texts = section
+        .index
+        .iter()
+        .chain(section.notes.iter().map(|n| &n.doc));
+    for doc in texts {
+        doc.text.hash(hasher);
+    }
 }
 
 /// A hash of `bytes`, to tell whether an output file changed.
@@ -84,7 +113,7 @@ impl Inputs {
             Job::Page(page) => {
                 self.template(&format!("{}.html", page.layout))
                     .hash(&mut hasher);
-                debug_hash(&mut hasher, page);
+                page_hash(&mut hasher, page);
                 // A guide's page is the page at the guide's URL; it shows the whole guide.
                 if page.guide.is_some() {
                     let whole = self.guides.get(&page.url).map(|g| g.0);
@@ -94,7 +123,7 @@ impl Inputs {
             Job::Version(g, section) => {
                 self.template("version.html").hash(&mut hasher);
                 (guide(g).1, self.targets, &g.url).hash(&mut hasher);
-                debug_hash(&mut hasher, section);
+                section_hash(&mut hasher, section);
             }
             Job::Path(g) => {
                 self.template("path.html").hash(&mut hasher);
@@ -111,7 +140,12 @@ impl Inputs {
 
 fn guide_hash(guide: &Guide) -> u64 {
     let mut hasher = DefaultHasher::new();
-    debug_hash(&mut hasher, guide);
+    let mut shallow = guide.clone();
+    shallow.versions = Vec::new();
+    debug_hash(&mut hasher, &shallow);
+    for section in &guide.versions {
+        section_hash(&mut hasher, section);
+    }
     hasher.finish()
 }
 

@@ -70,7 +70,7 @@ pub fn serve(options: ServeOptions, out: &mut dyn Write, err: &mut dyn Write) ->
     let status = Status {
         generation: generations.next(),
         errors: first.as_ref().err().cloned(),
-        dir: watched.output.clone(),
+        dir: watched.output,
         prefix: first
             .as_ref()
             .map_or_else(|_| "/".to_string(), |r| r.base_path.clone()),

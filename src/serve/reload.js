@@ -25,29 +25,36 @@
   }
 
   function showErrors(text) {
-    let overlay = document.getElementById(OVERLAY_ID);
-    if (!overlay) {
-      overlay = document.createElement("div");
-      overlay.id = OVERLAY_ID;
-      overlay.setAttribute("role", "alert");
-      Object.assign(overlay.style, {
-        position: "fixed", inset: "0", zIndex: "2147483647", overflow: "auto",
-        background: "rgba(20, 20, 24, 0.94)", color: "#f3f3f3", padding: "2rem",
-        font: "14px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
-      });
+    let host = document.getElementById(OVERLAY_ID);
+    if (!host) {
+      host = document.createElement("div");
+      host.id = OVERLAY_ID;
+      host.setAttribute("role", "alert");
+      // A shadow root keeps the site's CSS (its `pre`, its colours) away from the overlay.
+      const shadow = host.attachShadow({ mode: "open" });
+      const style = document.createElement("style");
+      style.textContent = `
+        :host { all: initial; position: fixed; inset: 0; z-index: 2147483647; overflow: auto;
+          background: #16161a; color: #f3f3f3; padding: 2rem; box-sizing: border-box;
+          font: 15px/1.5 system-ui, sans-serif; }
+        button { float: right; font: inherit; color: inherit; background: #2c2c33; border: 1px solid #55555f;
+          border-radius: 4px; padding: 0.2rem 0.8rem; cursor: pointer; }
+        h2 { color: #ff8a80; font-size: 1.25rem; margin: 0 0 0.5rem; }
+        p { margin: 0 0 1rem; color: #c8c8cc; }
+        pre { white-space: pre-wrap; margin: 0; padding: 1rem; border-radius: 6px; background: #0c0c0e;
+          color: #f3f3f3; font: 14px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }`;
       const title = document.createElement("h2");
       title.textContent = "upnotes: the last rebuild failed";
-      Object.assign(title.style, { color: "#ff8a80", font: "bold 18px/1.4 system-ui, sans-serif", margin: "0 0 0.5rem" });
       const note = document.createElement("p");
       note.textContent = "This page shows the last good build. Fix the file and it reloads by itself.";
-      Object.assign(note.style, { margin: "0 0 1rem", font: "14px/1.4 system-ui, sans-serif" });
-      const pre = document.createElement("pre");
-      Object.assign(pre.style, { whiteSpace: "pre-wrap", margin: "0" });
-      overlay.append(title, note, pre);
-      document.body.append(overlay);
+      const hide = document.createElement("button");
+      hide.textContent = "Hide";
+      hide.addEventListener("click", hideErrors);
+      shadow.append(style, hide, title, note, document.createElement("pre"));
+      document.body.append(host);
     }
     // textContent: error messages quote sources, which may hold markup.
-    overlay.querySelector("pre").textContent = text;
+    host.shadowRoot.querySelector("pre").textContent = text;
   }
 
   function hideErrors() {

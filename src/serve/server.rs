@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -163,6 +163,7 @@ async fn files(
     State(status): State<watch::Receiver<Status>>,
     method: Method,
     uri: Uri,
+    headers: HeaderMap,
 ) -> Response {
     if method != Method::GET && method != Method::HEAD {
         let mut response = respond(
@@ -181,7 +182,10 @@ async fn files(
     match route(uri.path(), &status.prefix) {
         Route::Redirect(location) => redirect(&location),
         Route::File { rel, folder } => match lookup(&status.dir, &rel, folder) {
-            Found::File(path) => file_response(&path, &status),
+            Found::File(path) => {
+                let if_none_match = headers.get(header::IF_NONE_MATCH);
+                file_response(&path, &status, if_none_match.and_then(|v| v.to_str().ok()))
+            }
             Found::Folder => redirect(&format!("{}/", uri.path())),
             Found::Nothing => not_found(&status),
         },
@@ -295,18 +299,55 @@ fn lookup(dir: &Path, rel: &str, folder: bool) -> Found {
     }
 }
 
-fn file_response(path: &Path, status: &Status) -> Response {
+/// A file, or `304 Not Modified` when the browser's copy is current: a reload then refetches only
+/// what a rebuild changed (a big `search-index.js` is not downloaded and parsed again).
+fn file_response(path: &Path, status: &Status, if_none_match: Option<&str>) -> Response {
+    let content_type = content_type(path);
+    let html = content_type.starts_with("text/html");
+    // HTML carries the generation in its script tag, so its tag changes with every rebuild.
+    let tag = entity_tag(path, html.then_some(status.generation.as_str()));
+    if tag.is_some() && if_none_match == tag.as_deref() {
+        let mut response = respond(StatusCode::NOT_MODIFIED, content_type, Vec::new());
+        response.headers_mut().remove(header::CONTENT_TYPE);
+        add_entity_tag(&mut response, tag.as_deref());
+        return response;
+    }
     match std::fs::read(path) {
         Ok(bytes) => {
-            let content_type = content_type(path);
-            let body = if content_type.starts_with("text/html") {
+            let body = if html {
                 inject(bytes, &status.generation)
             } else {
                 bytes
             };
-            respond(StatusCode::OK, content_type, body)
+            let mut response = respond(StatusCode::OK, content_type, body);
+            add_entity_tag(&mut response, tag.as_deref());
+            response
         }
         Err(_) => not_found(status),
+    }
+}
+
+/// An entity tag from the file's size and modification time (every write of the output replaces
+/// the file, so both change), plus the generation for HTML.
+fn entity_tag(path: &Path, generation: Option<&str>) -> Option<String> {
+    let metadata = std::fs::metadata(path).ok()?;
+    let modified = metadata
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    let generation = generation.map_or_else(String::new, |g| format!("-{g}"));
+    Some(format!("\"{:x}-{modified:x}{generation}\"", metadata.len()))
+}
+
+fn add_entity_tag(response: &mut Response, tag: Option<&str>) {
+    if let Some(value) = tag.and_then(|t| HeaderValue::from_str(t).ok()) {
+        response.headers_mut().insert(header::ETAG, value);
+        // Always ask: a preview must never show a stale file.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
 }
 

@@ -198,7 +198,11 @@ impl Session {
     /// Loads the whole site, renders what changed through [`build::emit`] and applies the result.
     fn build(&mut self, started: Instant) -> Result<Rebuilt> {
         let prepared = self.prepare()?;
-        let previous = self.last.take().filter(|l| l.output == prepared.output);
+        // A moved output, or one removed behind the session's back, is built afresh.
+        let previous = self
+            .last
+            .take()
+            .filter(|l| l.output == prepared.output && l.output.join(output::MARKER).is_file());
         let staging = match previous {
             Some(_) => None,
             None => Some(Staging::create(

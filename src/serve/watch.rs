@@ -18,11 +18,11 @@ use crate::error::{Error, Result};
 pub const SOURCE_DIRS: [&str; 3] = [CONTENT_DIR, "templates", "themes"];
 
 /// How long the debouncer holds an event so that the steps of one save arrive together.
-const DEBOUNCE: Duration = Duration::from_millis(40);
+const DEBOUNCE: Duration = Duration::from_millis(25);
 
 /// A batch ends once no new event has arrived for this long, so a `git checkout` that writes
 /// hundreds of files is one rebuild.
-const QUIET: Duration = Duration::from_millis(60);
+const QUIET: Duration = Duration::from_millis(40);
 
 /// What kind of source a changed path is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -96,7 +96,7 @@ test("a broken note shows the located error as an overlay, escaped; fixing it cl
   atomicSave(file, "---\ntitle: [<img src=x onerror=\"window.__injected=1\">\n---\nBroken.\n");
   const overlay = page.locator("#upnotes-error-overlay");
   await overlay.waitFor({ state: "visible", timeout: PATIENCE });
-  const text = await overlay.innerText();
+  const text = await overlay.locator("pre").innerText();
   assert.match(text, /content\/upgrades\/0\.28\.x\/resource-precision\.md:2:\d+: error: /);
   assert.ok(text.includes('<img src=x onerror="window.__injected=1">'), "the source line is shown as text");
   assert.equal(await overlay.locator("img").count(), 0, "no markup from the error is rendered");

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 pub const PATIENCE: Duration = Duration::from_secs(90);
 
 /// A running `upnotes` child with its output collected line by line.
+#[derive(Debug)]
 pub struct Running {
     child: Child,
     stdout: Arc<Mutex<Vec<String>>>,
@@ -123,6 +124,7 @@ fn collect(stream: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
 }
 
 /// A running `upnotes serve` and where it serves.
+#[derive(Debug)]
 pub struct Server {
     /// The process.
     pub process: Running,

@@ -122,8 +122,19 @@ const FAILING: [&str; 6] = [
     "the layout in use deleted",
 ];
 
-/// The script: a name and the edit.
+/// The script: a name and the edit, in order.
 fn script() -> Vec<(&'static str, Edit)> {
+    [
+        content(),
+        templates_config_and_errors(),
+        folders_and_static_files(),
+        layouts_renames_and_config(),
+    ]
+    .concat()
+}
+
+/// Notes and pages: atomic saves, vim, sed, creates, renames, deletes.
+fn content() -> Vec<(&'static str, Edit)> {
     vec![
         ("atomic save of a note", |r| append(r, NOTE_A, "Edit one.")),
         ("vim save of a note", |r| {
@@ -183,6 +194,12 @@ fn script() -> Vec<(&'static str, Edit)> {
                 &CUSTOM.replace("\"custom\"", "\"custom edited\""),
             )
         }),
+    ]
+}
+
+/// Templates, config and broken files.
+fn templates_config_and_errors() -> Vec<(&'static str, Edit)> {
+    vec![
         ("the template broken", |r| {
             write(
                 r,
@@ -243,6 +260,12 @@ fn script() -> Vec<(&'static str, Edit)> {
         ("the version folder deleted", |r| {
             remove(r, "content/upgrades/0.30.x")
         }),
+    ]
+}
+
+/// Versions, folders and static files.
+fn folders_and_static_files() -> Vec<(&'static str, Edit)> {
+    vec![
         ("a static file", |r| {
             write(
                 r,
@@ -290,6 +313,12 @@ fn script() -> Vec<(&'static str, Edit)> {
         ("a version's release date", |r| {
             front(r, VERSION, "released", "2016-02-03")
         }),
+    ]
+}
+
+/// Layout overrides, editor temporary files, renames, feed on and off.
+fn layouts_renames_and_config() -> Vec<(&'static str, Edit)> {
+    vec![
         ("a duplicate note id", |r| {
             front(r, NOTE_C, "id", "0-28-x-resource-precision")
         }),
