@@ -191,7 +191,10 @@ fn config_since(config: &Config, diagnostics: &mut Diagnostics) -> Option<Versio
             diagnostics.push(
                 Diagnostic::error(
                     crate::config::FILE_NAME,
-                    format!("`since: {name}` is not a version: write it like `0.25.x` or `1.2.0`"),
+                    format!(
+                        "`since: {}` is not a version: write it like `0.25.x` or `1.2.0`",
+                        crate::yaml::shown(name)
+                    ),
                 )
                 .at_position(position),
             );
@@ -458,8 +461,13 @@ fn build_note(
     let id = match &fm.id {
         Some(id) => {
             if let Err(why) = check_id(&id.value) {
+                let message = if id.value.is_empty() {
+                    format!("the note id {why}")
+                } else {
+                    format!("note id `{}` {why}", crate::yaml::shown(&id.value))
+                };
                 diagnostics.push(
-                    Diagnostic::error(doc.source.clone(), format!("note id `{}` {why}", id.value))
+                    Diagnostic::error(doc.source.clone(), message)
                         .at(&doc.text, file_position(&id.referenced)),
                 );
             }
@@ -528,7 +536,8 @@ fn check_change(
             Diagnostic::error(
                 doc.source.clone(),
                 format!(
-                    "unknown area `{area}`: use one of {}",
+                    "unknown area `{}`: use one of {}",
+                    crate::yaml::shown(area),
                     quoted_list(config.overview.columns.iter())
                 ),
             )
@@ -561,7 +570,9 @@ fn check_change(
                 Diagnostic::error(
                     doc.source.clone(),
                     format!(
-                        "unknown kind `{letter}` in `{kind}`: use one or more of {}",
+                        "unknown kind `{}` in `{}`: use one or more of {}",
+                        crate::yaml::shown(&letter.to_string()),
+                        crate::yaml::shown(kind),
                         quoted_list(config.overview.kinds.keys())
                     ),
                 )

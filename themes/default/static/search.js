@@ -61,7 +61,7 @@
     var path = hash < 0 ? url : url.slice(0, hash);
     var fragment = hash < 0 ? "" : url.slice(hash);
     if (path === "" || path.charAt(path.length - 1) === "/") { path += indexFile; }
-    return root + path + fragment;
+    return root + encodeURI(path) + fragment;
   }
 
   function score(doc, terms) {

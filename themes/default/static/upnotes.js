@@ -39,7 +39,8 @@
       return url;
     }
     url = url.replace(/^\//, "");
-    var h = root + url;
+    // Navigation URLs are raw paths (`my page/`, `100%/`): encode them as the build encodes hrefs.
+    var h = root + encodeURI(url);
     if (url === "" || url.charAt(url.length - 1) === "/") {
       h += indexFile;
     }
