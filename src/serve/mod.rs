@@ -51,7 +51,7 @@ pub fn watch(options: BuildOptions, out: &mut dyn Write, err: &mut dyn Write) ->
         if changes.is_empty() {
             continue;
         }
-        let _ = rebuild(&mut session, &changes, out, err, "the output is unchanged");
+        rebuild(&mut session, &changes, out, err, &mut |_| {});
         watcher.set_output(layout(&session).output);
     }
     Ok(())
@@ -80,6 +80,13 @@ pub fn serve(options: ServeOptions, out: &mut dyn Write, err: &mut dyn Write) ->
     if let Some(note) = &bound.note {
         let _ = writeln!(err, "note: {note}");
     }
+    if !bound.addr.ip().is_loopback() {
+        let _ = writeln!(
+            err,
+            "note: listening on {}: other machines on the network can see this preview",
+            bound.addr.ip()
+        );
+    }
     let url = site_url(bound.addr, &publish.borrow().prefix);
     let _ = writeln!(out, "serving {url} (press Ctrl+C to stop)");
     if options.open {
@@ -90,24 +97,20 @@ pub fn serve(options: ServeOptions, out: &mut dyn Write, err: &mut dyn Write) ->
         if changes.is_empty() {
             continue;
         }
-        let result = rebuild(
-            &mut session,
-            &changes,
-            out,
-            err,
-            "still serving the last good build",
-        );
-        publish.send_modify(|status| match result {
-            Ok(rebuilt) => {
-                if rebuilt.changed_output() || status.errors.is_some() {
-                    status.generation = generations.next();
+        let mut update = |result: &std::result::Result<Rebuilt, String>| {
+            publish.send_modify(|status| match result {
+                Ok(rebuilt) => {
+                    if rebuilt.changed_output() || status.errors.is_some() {
+                        status.generation = generations.next();
+                    }
+                    status.errors = None;
+                    status.dir.clone_from(&rebuilt.output);
+                    status.prefix.clone_from(&rebuilt.base_path);
                 }
-                status.errors = None;
-                status.dir = rebuilt.output;
-                status.prefix = rebuilt.base_path;
-            }
-            Err(text) => status.errors = Some(text),
-        });
+                Err(text) => status.errors = Some(text.clone()),
+            });
+        };
+        rebuild(&mut session, &changes, out, err, &mut update);
         watcher.set_output(layout(&session).output);
     }
     Ok(())
@@ -147,38 +150,37 @@ fn first_build(
     }
 }
 
-/// One rebuild, reported as one line (plus new warnings, or the errors); returns what the
-/// server should show: the rebuild, or the error text.
+/// One rebuild, reported as one line (after its new warnings, or its errors). `publish` gets the
+/// outcome (or the error text) before the line is printed, so whoever reads the line (a person,
+/// a test) finds the server already showing that rebuild.
 fn rebuild(
     session: &mut Session,
     changes: &BTreeSet<Changed>,
     out: &mut dyn Write,
     err: &mut dyn Write,
-    on_failure: &str,
-) -> std::result::Result<Rebuilt, String> {
+    publish: &mut dyn FnMut(&std::result::Result<Rebuilt, String>),
+) {
     let what = describe(changes, session.root());
     let started = std::time::Instant::now();
-    match session.rebuild(changes) {
-        Ok(rebuilt) => {
-            print_warnings(&rebuilt.new_warnings, err);
-            let _ = writeln!(out, "{}", summary(&rebuilt, &what));
-            let _ = out.flush();
-            Ok(rebuilt)
-        }
-        Err(error) => {
-            let text = error_text(&error);
+    let result = session.rebuild(changes).map_err(|e| error_text(&e));
+    match &result {
+        Ok(rebuilt) => print_warnings(&rebuilt.new_warnings, err),
+        Err(text) => {
             let _ = writeln!(err, "{text}");
-            let _ = err.flush();
-            // The status line goes with the others, so one stream tells every rebuild in order.
-            let _ = writeln!(
-                out,
-                "rebuild failed in {} ms after {what}; {on_failure}",
-                started.elapsed().as_millis()
-            );
-            let _ = out.flush();
-            Err(text)
         }
     }
+    let _ = err.flush();
+    publish(&result);
+    // Failures go to the same stream as successes, so one stream tells every rebuild in order.
+    let line = match &result {
+        Ok(rebuilt) => summary(rebuilt, &what),
+        Err(_) => format!(
+            "rebuild failed in {} ms after {what}; the last good build stays in place",
+            started.elapsed().as_millis()
+        ),
+    };
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 /// `rebuilt in 12 ms after content/a.md changed: 3 pages rendered, 5 files written, 0 removed`.
@@ -324,5 +326,69 @@ impl Generations {
     fn next(&mut self) -> String {
         self.count += 1;
         format!("{}-{}", self.start, self.count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changed(kind: SourceKind, path: &str) -> Changed {
+        Changed {
+            kind,
+            path: PathBuf::from(path),
+        }
+    }
+
+    #[test]
+    fn changes_are_named_briefly_and_removals_said() {
+        let root = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(root.path().join("content")).expect("mkdir");
+        std::fs::write(root.path().join("content/a.md"), "").expect("write");
+        let one: BTreeSet<Changed> = [changed(SourceKind::Content, "content/a.md")].into();
+        assert_eq!(describe(&one, root.path()), "content/a.md changed");
+        let gone: BTreeSet<Changed> = [changed(SourceKind::Content, "content/b.md")].into();
+        assert_eq!(
+            describe(&gone, root.path()),
+            "content/b.md (removed) changed"
+        );
+        let many: BTreeSet<Changed> = (0..5)
+            .map(|i| changed(SourceKind::Content, &format!("content/{i}.md")))
+            .collect();
+        assert_eq!(
+            describe(&many, root.path()),
+            "content/0.md (removed), content/1.md (removed) and 3 more changed"
+        );
+    }
+
+    #[test]
+    fn the_summary_says_what_was_rendered_written_and_removed() {
+        let rebuilt = Rebuilt {
+            output: PathBuf::from("site"),
+            base_path: "/".into(),
+            full: false,
+            pages: 10,
+            notes: 2,
+            files: 0,
+            rendered: vec!["a/index.html".into()],
+            written: vec!["a/index.html".into(), "search-index.js".into()],
+            removed: Vec::new(),
+            warnings: Vec::new(),
+            new_warnings: Vec::new(),
+            elapsed: std::time::Duration::from_millis(12),
+        };
+        assert_eq!(
+            summary(&rebuilt, "content/a.md changed"),
+            "rebuilt in 12 ms after content/a.md changed: 1 page rendered, 2 files written, 0 removed"
+        );
+        let quiet = Rebuilt {
+            rendered: Vec::new(),
+            written: Vec::new(),
+            ..rebuilt
+        };
+        assert_eq!(
+            summary(&quiet, "templates/x.html changed"),
+            "rebuilt in 12 ms after templates/x.html changed: no output changed"
+        );
     }
 }

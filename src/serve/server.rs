@@ -127,12 +127,23 @@ pub fn spawn(listener: TcpListener, status: watch::Receiver<Status>) -> Result<(
     Ok(())
 }
 
-async fn script() -> Response {
-    respond(
-        StatusCode::OK,
-        "text/javascript; charset=utf-8",
-        SCRIPT.into(),
-    )
+/// The reload script; revalidated by its hash, so a reload does not download it again.
+async fn script(headers: HeaderMap) -> Response {
+    let tag = format!(
+        "\"{:x}\"",
+        super::fingerprint::bytes_hash(SCRIPT.as_bytes())
+    );
+    let current = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == tag.as_bytes());
+    let content_type = "text/javascript; charset=utf-8";
+    let mut response = if current {
+        respond(StatusCode::NOT_MODIFIED, content_type, Vec::new())
+    } else {
+        respond(StatusCode::OK, content_type, SCRIPT.into())
+    };
+    add_entity_tag(&mut response, Some(&tag));
+    response
 }
 
 /// The event stream: the current status at once (so a page that missed a rebuild catches up),
@@ -360,10 +371,15 @@ fn not_found(status: &Status) -> Response {
             "text/html; charset=utf-8",
             inject(bytes, &status.generation),
         ),
+        // No site yet (the first build failed): a bare page that still shows the errors and
+        // reloads once the site builds.
         Err(_) => respond(
             StatusCode::NOT_FOUND,
-            "text/plain; charset=utf-8",
-            b"404 Not Found\n".to_vec(),
+            "text/html; charset=utf-8",
+            inject(
+                b"<!doctype html><html><head><meta charset=\"utf-8\"><title>Not found</title></head><body><h1>Not found</h1></body></html>\n".to_vec(),
+                &status.generation,
+            ),
         ),
     }
 }

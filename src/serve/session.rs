@@ -43,8 +43,8 @@ struct Last {
     pages: HashMap<String, Cached>,
     /// Files copied from `content/`: source path -> output path.
     statics: HashMap<PathBuf, String>,
-    /// Headlines of the warnings, to print only new ones.
-    warnings: BTreeSet<String>,
+    /// Its warnings, sorted.
+    warnings: Vec<Diagnostic>,
 }
 
 /// A page as last rendered: its fingerprint, what rendering it left, and its links' resolutions.
@@ -189,7 +189,7 @@ impl Session {
             rendered: Vec::new(),
             written,
             removed: Vec::new(),
-            warnings: Vec::new(),
+            warnings: last.warnings.clone(),
             new_warnings: Vec::new(),
             elapsed: started.elapsed(),
         }))
@@ -231,11 +231,17 @@ impl Session {
             (None, Some(last)) => apply(&prepared.output, &emitted, &last.files)?,
             (None, None) => (Vec::new(), Vec::new()),
         };
-        let old_warnings = previous.as_ref().map(|l| &l.warnings);
+        let old_warnings: Option<BTreeSet<String>> = previous
+            .as_ref()
+            .map(|l| l.warnings.iter().map(Diagnostic::headline).collect());
         let new_warnings = emitted
             .warnings
             .iter()
-            .filter(|w| old_warnings.is_none_or(|old| !old.contains(&w.headline())))
+            .filter(|w| {
+                old_warnings
+                    .as_ref()
+                    .is_none_or(|old| !old.contains(&w.headline()))
+            })
             .cloned()
             .collect();
         let site = &prepared.loaded.site;
@@ -392,7 +398,7 @@ fn remember(rebuilt: &Rebuilt, emitted: Emitted, previous: Option<Last>) -> Last
         files: emitted.produced,
         pages,
         statics: emitted.statics,
-        warnings: emitted.warnings.iter().map(Diagnostic::headline).collect(),
+        warnings: emitted.warnings,
     }
 }
 

@@ -20,9 +20,16 @@ pub const SOURCE_DIRS: [&str; 3] = [CONTENT_DIR, "templates", "themes"];
 /// How long the debouncer holds an event so that the steps of one save arrive together.
 const DEBOUNCE: Duration = Duration::from_millis(25);
 
-/// A batch ends once no new event has arrived for this long, so a `git checkout` that writes
-/// hundreds of files is one rebuild.
+/// A batch ends once no new event has arrived for this long: the steps of one save arrive
+/// closer together than this.
 const QUIET: Duration = Duration::from_millis(40);
+
+/// Once a batch holds this many changes, a bulk operation (a `git checkout`, a copy) is under way...
+const BULK: usize = 8;
+
+/// ...and the batch waits this long for quiet instead, so hundreds of files are one rebuild even
+/// when a busy machine pauses the writer.
+const BULK_QUIET: Duration = Duration::from_millis(300);
 
 /// What kind of source a changed path is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -185,7 +192,12 @@ impl Watcher {
             self.absorb(result, &mut changes);
         }
         loop {
-            match self.events.recv_timeout(QUIET) {
+            let quiet = if changes.len() >= BULK {
+                BULK_QUIET
+            } else {
+                QUIET
+            };
+            match self.events.recv_timeout(quiet) {
                 Ok(result) => self.absorb(result, &mut changes),
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => return None,

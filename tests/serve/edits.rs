@@ -414,5 +414,4 @@ fn fifty_edits_later_the_server_serves_what_a_clean_build_writes() {
             assert_serves_clean_build(&server, root);
         }
     }
-    eprintln!("{}", server.process.transcript());
 }

@@ -77,6 +77,16 @@ fn files_have_their_content_types_and_missing_ones_get_the_404_page() {
             "GET {path}"
         );
     }
+    // Unchanged files are revalidated, not downloaded again.
+    let css = server.get(&format!("{p}style.css"));
+    let tag = css.header("etag").expect("an entity tag");
+    let again = server.request(&format!(
+        "GET {p}style.css HTTP/1.1\r\nIf-None-Match: {tag}"
+    ));
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(css.header("cache-control"), Some("no-cache"));
+
     let missing = server.get(&format!("{p}no/such/page/"));
     assert_eq!(missing.status, 404);
     let not_found = std::fs::read(site.path().join("site/404.html")).expect("404.html");
