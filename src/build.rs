@@ -178,12 +178,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     Ok(BuildReport {
         output,
         pages,
-        notes: site
-            .guides
-            .iter()
-            .flat_map(|g| &g.versions)
-            .map(|v| v.notes.len())
-            .sum(),
+        notes: site.note_count(),
         files,
         warnings: diagnostics.sorted(),
         elapsed: started.elapsed(),

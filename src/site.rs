@@ -45,6 +45,17 @@ pub struct Site {
     pub targets: LinkTargets,
 }
 
+impl Site {
+    /// Upgrade notes in all guides.
+    pub fn note_count(&self) -> usize {
+        self.guides
+            .iter()
+            .flat_map(|g| &g.versions)
+            .map(|v| v.notes.len())
+            .sum()
+    }
+}
+
 /// Maps content paths to URLs so links written between source files can be rewritten.
 #[derive(Debug, Default)]
 pub struct LinkTargets {

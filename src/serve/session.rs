@@ -250,12 +250,7 @@ impl Session {
             base_path: render::base_path(&prepared.loaded.config.base_url),
             full,
             pages: emitted.pages,
-            notes: site
-                .guides
-                .iter()
-                .flat_map(|g| &g.versions)
-                .map(|v| v.notes.len())
-                .sum(),
+            notes: site.note_count(),
             files: emitted.files,
             rendered: sorted(emitted.fresh.keys()),
             written,
