@@ -1,6 +1,7 @@
 //! Embeds the default theme (`themes/default/`) into the binary, so `upnotes` works in any folder.
 
 use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 fn main() {
@@ -29,6 +30,44 @@ fn main() {
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set by cargo"));
     std::fs::write(out.join("default_theme.rs"), code).expect("write default_theme.rs");
+    write_highlighter_fingerprint(&out);
+}
+
+/// Hashes everything that decides what a highlighted block looks like (the highlighter's source,
+/// our grammars, the syntect and two-face versions in Cargo.lock), so the on-disk cache of
+/// highlighted blocks never serves output of a different highlighter.
+fn write_highlighter_fingerprint(out: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut inputs = Vec::new();
+    for dir in ["src/highlight", "src/syntaxes"] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+        collect(&root.join(dir), &mut inputs);
+    }
+    inputs.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for input in &inputs {
+        input.strip_prefix(root).unwrap_or(input).hash(&mut hasher);
+        std::fs::read(input).unwrap_or_default().hash(&mut hasher);
+    }
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("Cargo.lock").display()
+    );
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
+    for block in lock.split("[[package]]") {
+        if ["\"syntect\"", "\"two-face\"", "\"onig\""]
+            .iter()
+            .any(|name| block.contains(&format!("name = {name}\n")))
+        {
+            block.hash(&mut hasher);
+        }
+    }
+    let code = format!(
+        "/// Hash of the highlighter's source, grammars and dependency versions.\nconst HIGHLIGHTER_FINGERPRINT: u64 = {:#x};\n",
+        hasher.finish()
+    );
+    std::fs::write(out.join("highlighter_fingerprint.rs"), code)
+        .expect("write highlighter_fingerprint.rs");
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {

@@ -161,11 +161,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
             index_files: options.offline,
         },
     };
+    let progress = crate::progress::Progress::on_stderr(jobs(&site).len(), "pages");
     let input = Emit {
         renderer: &renderer,
         theme: &theme,
         config: &config,
         reuse: None,
+        progress: Some(&progress),
     };
     let (pages, files) = emit(&input, &staging, &mut diagnostics)?;
     if options.strict {
@@ -196,6 +198,8 @@ pub struct Emit<'a> {
     pub config: &'a Config,
     /// `serve` passes its cache of pages whose inputs did not change; `build` passes `None`.
     pub reuse: Option<&'a dyn Reuse>,
+    /// Counts rendered pages for a progress line (`build`).
+    pub progress: Option<&'a crate::progress::Progress>,
 }
 
 impl std::fmt::Debug for Emit<'_> {
@@ -220,9 +224,11 @@ pub fn emit(
         theme,
         config,
         reuse,
+        progress,
     } = *input;
     let site = renderer.model;
-    let (pages, anchors) = collect_rendered(render_all(renderer, Some(sink), reuse), diagnostics);
+    let rendered = render_all(renderer, Some(sink), reuse, progress);
+    let (pages, anchors) = collect_rendered(rendered, diagnostics);
     diagnostics.extend(links::check(site, &anchors, Severity::Warning));
     write_guide_files(sink, site, config)?;
     let files = write_site_files(sink, site, theme, renderer, config)?;
@@ -287,10 +293,17 @@ fn render_all(
     renderer: &Renderer<'_>,
     sink: Option<&dyn Sink>,
     reuse: Option<&dyn Reuse>,
+    progress: Option<&crate::progress::Progress>,
 ) -> Vec<std::result::Result<RenderOutcome, Diagnostic>> {
+    // One job per task: the few big pages (guide, path view) must not queue up behind each
+    // other in one thread's share while the other thread runs out of work.
     jobs(renderer.model)
         .par_iter()
+        .with_max_len(1)
         .map(|job| {
+            if let Some(progress) = progress {
+                progress.tick();
+            }
             if let Some(outcome) = reuse.and_then(|r| r.reuse(job)) {
                 return Ok(outcome);
             }
@@ -351,7 +364,8 @@ pub fn check(root: &Path, drafts: bool, external: bool) -> Result<Diagnostics> {
         templates: &templates,
         options: RenderOptions::default(),
     };
-    let (_, anchors) = collect_rendered(render_all(&renderer, None, None), &mut diagnostics);
+    let rendered = render_all(&renderer, None, None, None);
+    let (_, anchors) = collect_rendered(rendered, &mut diagnostics);
     diagnostics.extend(links::check(&site, &anchors, Severity::Error));
     if external {
         diagnostics.extend(crate::external::check(&site));

@@ -18,6 +18,7 @@ pub mod init;
 pub mod links;
 pub mod markdown;
 pub mod output;
+pub mod progress;
 pub mod publish;
 pub mod render;
 pub mod search;

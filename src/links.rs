@@ -4,6 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
+
 use crate::content::{Document, urls};
 use crate::error::{Diagnostic, Severity};
 use crate::markdown::{self, Source};
@@ -52,21 +54,29 @@ fn unescape(value: &str) -> String {
 /// Checks every link of every source (pages, notes, version procedures): one diagnostic of
 /// `severity` per broken link (`build` warns, `check` fails).
 pub fn check(site: &Site, anchors: &Anchors, severity: Severity) -> Vec<Diagnostic> {
-    let mut problems = Vec::new();
-    for page in &site.pages {
-        check_document(site, anchors, &page.doc, &page.url, &mut problems);
-    }
+    // Every source is parsed again for its links: in parallel, in a stable order.
+    let mut sources: Vec<(&Document, &str)> = site
+        .pages
+        .iter()
+        .map(|page| (&page.doc, page.url.as_str()))
+        .collect();
     for guide in &site.guides {
         for version in &guide.versions {
             let docs = version
                 .index
                 .iter()
                 .chain(version.notes.iter().map(|n| &n.doc));
-            for doc in docs {
-                check_document(site, anchors, doc, &guide.url, &mut problems);
-            }
+            sources.extend(docs.map(|doc| (doc, guide.url.as_str())));
         }
     }
+    let mut problems: Vec<Diagnostic> = sources
+        .par_iter()
+        .flat_map_iter(|(doc, url)| {
+            let mut found = Vec::new();
+            check_document(site, anchors, doc, url, &mut found);
+            found
+        })
+        .collect();
     for problem in &mut problems {
         problem.severity = severity;
     }

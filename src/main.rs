@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = upnotes::cli::Cli::parse();
     let mut stdout = std::io::stdout().lock();
-    let mut stderr = std::io::stderr().lock();
+    // Not locked for the whole run: the progress line is drawn from another thread.
+    let mut stderr = std::io::stderr();
     ExitCode::from(upnotes::run(cli, &mut stdout, &mut stderr))
 }

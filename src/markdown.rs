@@ -6,7 +6,9 @@
 
 use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::LazyLock;
 
+use memchr::memmem;
 use pulldown_cmark::{
     CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeWithOffset,
 };
@@ -87,13 +89,23 @@ pub fn options() -> Options {
         | Options::ENABLE_GFM
 }
 
-/// Renders `source`, resolving links with `links`.
+/// Renders `source`, resolving links with `links`; code is highlighted for every bundled theme.
 pub fn render(source: Source<'_>, links: &dyn LinkResolver) -> Rendered {
+    render_for(source, links, highlight::Styling::all())
+}
+
+/// [`render`], with code highlighted for the site's themes (`styling`).
+pub fn render_for(
+    source: Source<'_>,
+    links: &dyn LinkResolver,
+    styling: &'static highlight::Styling,
+) -> Rendered {
     let parser = Parser::new_ext(source.text, options()).into_offset_iter();
     let events: Vec<(Event<'_>, Range<usize>)> = TextMergeWithOffset::new(parser).collect();
     let mut pass = Pass {
         source,
         links,
+        styling,
         out: Vec::with_capacity(events.len()),
         warnings: Vec::new(),
         headings: Vec::new(),
@@ -119,6 +131,7 @@ pub fn render(source: Source<'_>, links: &dyn LinkResolver) -> Rendered {
 struct Pass<'s, 'l> {
     source: Source<'s>,
     links: &'l dyn LinkResolver,
+    styling: &'static highlight::Styling,
     out: Vec<Event<'s>>,
     warnings: Vec<(Position, String)>,
     headings: Vec<TocEntry>,
@@ -273,7 +286,7 @@ impl<'s> Pass<'s, '_> {
             CodeBlockKind::Fenced(info) => info.as_ref(),
             CodeBlockKind::Indented => "",
         };
-        let block = highlight::highlight_block(info, code);
+        let block = highlight::highlight_block_for(info, code, self.styling);
         if let Some(language) = block.unknown_language
             && self.warned_languages.insert(language.clone())
         {
@@ -472,11 +485,7 @@ pub fn find_urls(text: &str) -> Vec<Range<usize>> {
     let mut from = 0;
     while from < text.len() {
         let rest = &text[from..];
-        let Some(start) = ["https://", "http://", "www."]
-            .iter()
-            .filter_map(|p| rest.find(p))
-            .min()
-        else {
+        let Some(start) = next_url_start(rest) else {
             break;
         };
         let start = from + start;
@@ -503,6 +512,23 @@ pub fn find_urls(text: &str) -> Vec<Range<usize>> {
         }
     }
     found
+}
+
+/// Where the first `https://`, `http://` or `www.` in `text` starts. Runs on every text event of
+/// every page, so it scans with memchr rather than one `str::find` per prefix.
+fn next_url_start(text: &str) -> Option<usize> {
+    static HTTP: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("http"));
+    static WWW: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("www."));
+    let bytes = text.as_bytes();
+    let http = HTTP.find_iter(bytes).find(|&at| {
+        let rest = &bytes[at + 4..];
+        rest.starts_with(b"://") || rest.starts_with(b"s://")
+    });
+    let www = WWW.find(bytes);
+    match (http, www) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Drops trailing punctuation and unbalanced closing parentheses from a URL candidate.

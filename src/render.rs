@@ -29,6 +29,9 @@ pub struct SiteContext {
     pub search: bool,
     /// Whether the feed is on.
     pub feed: bool,
+    /// The themes code is highlighted for (the config's light and dark theme).
+    #[serde(skip)]
+    pub styling: &'static crate::highlight::Styling,
 }
 
 impl SiteContext {
@@ -41,6 +44,10 @@ impl SiteContext {
             language: config.language.clone(),
             search: config.search,
             feed: config.feed,
+            styling: crate::highlight::Styling::for_themes(
+                &config.highlight.light,
+                &config.highlight.dark,
+            ),
         }
     }
 }
@@ -107,9 +114,24 @@ pub struct RenderedPage {
 }
 
 /// Remembers what each destination resolved to while a page renders.
-struct Recorder<'a> {
+pub(crate) struct Recorder<'a> {
     inner: &'a dyn LinkResolver,
     seen: std::cell::RefCell<Vec<(String, Resolved)>>,
+}
+
+impl<'a> Recorder<'a> {
+    /// Records the resolutions of `inner`.
+    pub(crate) fn new(inner: &'a dyn LinkResolver) -> Self {
+        Recorder {
+            inner,
+            seen: std::cell::RefCell::default(),
+        }
+    }
+
+    /// Each destination resolved, in order, with what it resolved to.
+    pub(crate) fn into_links(self) -> Vec<(String, Resolved)> {
+        self.seen.into_inner()
+    }
 }
 
 impl LinkResolver for Recorder<'_> {
@@ -147,6 +169,7 @@ impl Renderer<'_> {
             targets: &self.model.targets,
             page_url,
             index_files: self.options.index_files,
+            styling: self.site.styling,
         }
     }
 
@@ -196,16 +219,14 @@ impl Renderer<'_> {
             page_url: &page.url,
             index_files: self.options.index_files,
         };
-        let recorder = Recorder {
-            inner: &links,
-            seen: std::cell::RefCell::default(),
-        };
-        let rendered = markdown::render(
+        let recorder = Recorder::new(&links);
+        let rendered = markdown::render_for(
             Source {
                 text: doc.body(),
                 first_line: doc.body_line,
             },
             &recorder,
+            self.site.styling,
         );
         let mut warnings: Vec<Diagnostic> = rendered
             .warnings
@@ -237,13 +258,16 @@ impl Renderer<'_> {
             let guide_context = self.guide_renderer(guide, &page.url).guide(true);
             context.page.toc.extend(guide_toc(&guide_context));
             context.guide = Some(guide_context);
+            // The guide page renders every note and procedure, so it reports their warnings: once
+            // each, however many pages show them.
+            warnings.extend(crate::guide::memo::warnings(guide));
         }
         let html = self.finish(&format!("{}.html", page.layout), &context, &doc.source)?;
         Ok(RenderedPage {
             output: output_path(&page.url),
             html,
             warnings,
-            links: recorder.seen.into_inner(),
+            links: recorder.into_links(),
         })
     }
 
@@ -264,7 +288,7 @@ impl Renderer<'_> {
             |d| d.source.clone(),
         );
         let rel = section.index.as_ref().map_or("", |d| d.rel.as_str());
-        let toc = version
+        let toc = section
             .notes
             .iter()
             .map(|n| TocEntry {

@@ -29,6 +29,7 @@ fn upnotes_within(dir: &Path, args: &[&str], limit: Duration) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_upnotes"))
         .args(args)
         .current_dir(dir)
+        .env("UPNOTES_CACHE_DIR", support::highlight_cache())
         .stdout(Stdio::from(fs::File::create(&out).expect("stdout file")))
         .stderr(Stdio::from(fs::File::create(&err).expect("stderr file")))
         .spawn()
@@ -114,7 +115,9 @@ fn check_case(name: &str, code: i32, generate: impl FnOnce(&Path)) -> tempfile::
     let changed: Vec<&String> = before
         .keys()
         .chain(after.keys())
+        // The output, and upnotes' own working state (the spare output folder).
         .filter(|k| !k.starts_with("site/") && k.as_str() != "site")
+        .filter(|k| !k.starts_with(".upnotes/") && k.as_str() != ".upnotes")
         .filter(|k| before.get(*k) != after.get(*k))
         .collect();
     assert!(
@@ -478,6 +481,7 @@ fn build_example(threads: &str) -> tempfile::TempDir {
         .arg("build")
         .current_dir(project.path())
         .env("RAYON_NUM_THREADS", threads)
+        .env("UPNOTES_CACHE_DIR", support::highlight_cache())
         .output()
         .expect("run upnotes");
     assert!(
@@ -501,14 +505,23 @@ fn builds_are_byte_for_byte_deterministic() {
     for ((name, x), (_, y)) in a.iter().zip(&b) {
         assert!(x == y, "{name} differs between builds");
     }
-    let rebuild = Command::new(env!("CARGO_BIN_EXE_upnotes"))
-        .arg("build")
-        .current_dir(first.path())
-        .output()
-        .expect("rebuild");
-    assert!(rebuild.status.success());
-    assert!(
-        tree(&first.path().join("site")) == a,
-        "a rebuild changes nothing"
-    );
+    // Rebuilds over the existing output: through the highlight cache, without it, and a third
+    // time, which writes into the spare folder left by the first build.
+    for cache in [
+        support::highlight_cache(),
+        std::path::PathBuf::new(),
+        support::highlight_cache(),
+    ] {
+        let rebuild = Command::new(env!("CARGO_BIN_EXE_upnotes"))
+            .arg("build")
+            .current_dir(first.path())
+            .env("UPNOTES_CACHE_DIR", &cache)
+            .output()
+            .expect("rebuild");
+        assert!(rebuild.status.success());
+        assert!(
+            tree(&first.path().join("site")) == a,
+            "a rebuild changes nothing (cache {cache:?})"
+        );
+    }
 }

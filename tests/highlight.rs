@@ -70,6 +70,21 @@ fn innermost(html: &str, needle: &str) -> String {
         .unwrap_or_else(|| panic!("{needle:?} is not inside a span in {html}"))
 }
 
+/// The text of an HTML fragment, without its tags.
+fn text_of(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
 fn assert_balanced(html: &str) {
     assert_eq!(
         html.matches("<span").count(),
@@ -408,8 +423,8 @@ fn line_numbers_and_highlighted_lines() {
             .skip(1)
             .map(|s| &s[..s.find('\n').unwrap()])
             .collect();
-        assert!(highlighted[0].contains(">b<"), "{highlighted:?}");
-        assert!(highlighted[2].contains(">d<"), "{highlighted:?}");
+        assert_eq!(text_of(highlighted[0]), "2b = 2", "{highlighted:?}");
+        assert_eq!(text_of(highlighted[2]), "4d = 4", "{highlighted:?}");
     }
 
     let html = highlight_block("python linenos hl_lines=2 5-6", code).html;
@@ -571,4 +586,367 @@ fn theme_stylesheet() {
     let err = theme_css("Nope", DEFAULT_DARK_THEME).unwrap_err();
     assert!(err.to_string().contains("Nope"));
     assert!(err.to_string().contains(DEFAULT_LIGHT_THEME));
+}
+
+/// True when one of the spans around `needle` has `class` among its classes.
+fn has_class(html: &str, needle: &str, class: &str) -> bool {
+    classes_around(html, needle)
+        .iter()
+        .any(|classes| classes.split(' ').any(|c| c == class))
+}
+
+fn assert_class(html: &str, needle: &str, class: &str) {
+    assert!(
+        has_class(html, needle, class),
+        "{needle:?} has no {class}: {:?}\n{html}",
+        classes_around(html, needle)
+    );
+}
+
+/// `needle` is plain text: no span around it but those of the source itself.
+fn assert_plain(html: &str, needle: &str) {
+    let classes = classes_around(html, needle);
+    assert!(
+        classes.iter().all(|c| c.starts_with("hl-source ")),
+        "{needle:?} is in {classes:?}\n{html}"
+    );
+}
+
+fn assert_no_class(html: &str, needle: &str, class: &str) {
+    assert!(
+        !has_class(html, needle, class),
+        "{needle:?} has {class}: {:?}\n{html}",
+        classes_around(html, needle)
+    );
+}
+
+const PYTHON: &str = r#"import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Framework(Base):
+    """A framework.
+
+    Spans lines."""
+
+    name: str
+    retries: int = 0x1F + 1_000 + 2.5e-3 + 3j
+
+    async def to_json(self, *args, timeout: float = 1.5) -> str:
+        # Keys sorted so output is stable.
+        if not self.name or timeout is None:
+            raise ValueError("bad name")
+        note = """first
+second"""
+        path = rb'\d+' + b"\x00" + "tab\tend"
+        await asyncio.sleep(0)
+        return json.dumps({"name": self.name}, sort_keys=True)
+
+
+match command:
+    case [first, *rest]:
+        print(first)
+match = re.match(r"x", text)
+"#;
+
+#[test]
+fn python_grammar_scopes() {
+    for info in ["python", "py", "python3", "py3", "{.python}"] {
+        let html = highlight_block(info, PYTHON).html;
+        assert_balanced(&html);
+        assert!(
+            html.contains("data-lang=\"python\"><code class=\"language-python\">"),
+            "{html}"
+        );
+        for (needle, class) in [
+            (">import<", "hl-import"),
+            (">from<", "hl-import"),
+            (">class<", "hl-storage"),
+            (">Framework<", "hl-class"),
+            (">Framework<", "hl-entity"),
+            (">def<", "hl-storage"),
+            (">to_json<", "hl-entity"),
+            (">to_json<", "hl-function"),
+            (">async<", "hl-keyword"),
+            (">await<", "hl-keyword"),
+            (">if<", "hl-control"),
+            (">raise<", "hl-control"),
+            (">return<", "hl-control"),
+            (">not<", "hl-keyword"),
+            (">is<", "hl-keyword"),
+            (">None<", "hl-constant"),
+            (">True<", "hl-language"),
+            (">self<", "hl-parameter"),
+            (">args<", "hl-parameter"),
+            (">timeout<", "hl-parameter"),
+            (">sort_keys<", "hl-parameter"),
+            (">frozen<", "hl-parameter"),
+            (">str<", "hl-support"),
+            (">float<", "hl-support"),
+            (">print<", "hl-builtin"),
+            (">ValueError<", "hl-exception"),
+            (">dumps<", "hl-function"),
+            (">sleep<", "hl-function"),
+            (">0x1F<", "hl-numeric"),
+            (">1_000<", "hl-numeric"),
+            (">2.5e-3<", "hl-numeric"),
+            (">3j<", "hl-numeric"),
+            (">1.5<", "hl-numeric"),
+            ("# Keys sorted so output is stable.", "hl-comment"),
+            ("A framework.", "hl-comment"),
+            ("Spans lines.", "hl-comment"),
+            ("bad name", "hl-string"),
+            (">tab<", "hl-string"),
+            ("\\t", "hl-escape"),
+            ("\\x00", "hl-escape"),
+            (">=<", "hl-operator"),
+            (">match<", "hl-keyword"),
+            (">case<", "hl-keyword"),
+        ] {
+            assert_class(&html, needle, class);
+        }
+        // `self` in an expression is the language variable.
+        assert_class(&html, ">self</span>.name}", "hl-language");
+        // Decorators.
+        assert_class(&html, ">dataclass<", "hl-decorator");
+        assert_class(&html, ">dataclass<", "hl-function");
+        // A raw string shows no escapes; its prefix is marked.
+        assert_class(&html, "\\d+", "hl-string");
+        assert_no_class(&html, "\\d+", "hl-escape");
+        assert_class(&html, ">rb<", "hl-storage");
+        // `match` used as a name is not a keyword; plain names have no span of their own.
+        assert_plain(&html, "\nmatch ");
+        assert_plain(&html, "(first)");
+        // Base classes, a keyword after a relative import, `...`.
+        assert_class(&html, ">Base<", "hl-inherited-class");
+        let bases = highlight_block(info, "class A(B, c.D, metaclass=M):\n    pass\n").html;
+        assert_class(&bases, ">B<", "hl-inherited-class");
+        assert_class(&bases, ">c.D<", "hl-inherited-class");
+        assert_class(&bases, ">metaclass<", "hl-parameter");
+        let html = highlight_block(info, "from . import x\ndef f(): ...\n").html;
+        assert_class(&html, ">import<", "hl-keyword");
+        assert_class(&html, ">f<", "hl-function");
+        assert_class(&html, ">...<", "hl-constant");
+        // A `#` inside a string is not a comment.
+        let html = highlight_block("python", "x = \"a # b\"  # c\n").html;
+        assert_no_class(&html, "a # b", "hl-comment");
+        assert_class(&html, "# c", "hl-comment");
+    }
+}
+
+#[test]
+fn python_triple_quoted_strings_span_lines() {
+    let code = "x = \"\"\"first\nsecond # not a comment\n\"\"\"\ny = 42\n";
+    for info in ["python", "python linenos"] {
+        let html = highlight_block(info, code).html;
+        assert_balanced(&html);
+        assert_class(&html, "first", "hl-string");
+        assert_class(&html, "second # not a comment", "hl-string");
+        assert_no_class(&html, "second # not a comment", "hl-comment");
+        // The string ends: the next line is code again.
+        assert_no_class(&html, "y ", "hl-string");
+        assert_class(&html, ">42<", "hl-numeric");
+    }
+    // With line numbers, the second line reopens the string in its own span.
+    let html = highlight_block("python linenos", code).html;
+    let second = html.split("<span class=\"line\">").nth(2).unwrap();
+    assert!(second.contains("hl-string"), "{second}");
+    // The single-quoted and raw forms, and an f-string.
+    let html = highlight_block("py", "s = f'''a {x}\nb {y}'''\nr = R\"\"\"\\n\n\"\"\"\n").html;
+    assert_no_class(&html, ">y<", "hl-string");
+    assert_class(&html, "b ", "hl-string");
+    assert_class(&html, "\\n", "hl-string");
+    assert_no_class(&html, "\\n", "hl-escape");
+}
+
+#[test]
+fn python_f_string_fields_are_code() {
+    let code = "msg = f\"{name!r:>10} {{lit}} {len(items) + 1} {d['k']}\"\n";
+    let html = highlight_block("python", code).html;
+    assert_balanced(&html);
+    assert_class(&html, ">f<", "hl-storage");
+    // The fields are expressions inside the string, not string text.
+    for needle in [">name<", ">len<", "(items)", ">1<", ">+<"] {
+        assert_no_class(&html, needle, "hl-string");
+    }
+    assert_class(&html, ">len<", "hl-builtin");
+    assert_class(&html, ">1<", "hl-numeric");
+    assert_class(&html, ">+<", "hl-operator");
+    assert_class(&html, ">!r<", "hl-conversion");
+    assert_class(&html, ":&gt;10", "hl-format-spec");
+    // `{{` and `}}` are escapes, not fields.
+    assert_class(&html, ">{{<", "hl-escape");
+    assert_class(&html, "lit", "hl-string");
+    // A string inside a field is a string again.
+    assert_class(&html, ">k<", "hl-string");
+    // The text around the fields is string.
+    assert_class(&html, "&quot;", "hl-string");
+}
+
+const BASH: &str = r#"#!/usr/bin/env bash
+set -euo pipefail
+# Drain the nodes.
+for node in $(cat nodes.txt); do
+  echo "draining ${node} (${#node} chars)" a#b
+  curl -fsS --max-time=10 "http://${node}:5050/drain" || exit 1
+done
+export PATH="$HOME/bin:$PATH" COUNT=$(( n * 2 + 1 ))
+sudo systemctl restart agent.service && echo $'done\n' `date +%s`
+if [ -z "${VAR:-}" ]; then printf '%s\n' "$1" >&2; fi
+case "$1" in
+  start|stop) run "$@" ;;
+  *) exit 2 ;;
+esac
+deploy() { local name=$1; }
+cat <<-'EOF' > /etc/app.conf
+	key = $notexpanded
+	EOF
+cat <<EOF | sort
+user $USER on $(hostname)
+EOF
+echo after
+"#;
+
+#[test]
+fn bash_grammar_scopes() {
+    for info in ["bash", "sh", "shell", "zsh"] {
+        let html = highlight_block(info, BASH).html;
+        assert_balanced(&html);
+        assert!(
+            html.contains("data-lang=\"bash\"><code class=\"language-bash\">"),
+            "{html}"
+        );
+        for (needle, class) in [
+            ("#!/usr/bin/env bash", "hl-comment"),
+            ("# Drain the nodes.", "hl-comment"),
+            (">set<", "hl-builtin"),
+            (">-euo<", "hl-option"),
+            (">for<", "hl-keyword"),
+            (">in<", "hl-keyword"),
+            (">do<", "hl-keyword"),
+            (">done<", "hl-keyword"),
+            (">cat<", "hl-function"),
+            (">echo<", "hl-builtin"),
+            ("draining ", "hl-string"),
+            (">node<", "hl-variable"),
+            (">curl<", "hl-function"),
+            (">-fsS<", "hl-option"),
+            (">--max-time<", "hl-option"),
+            (">||<", "hl-operator"),
+            (">exit<", "hl-builtin"),
+            (">export<", "hl-storage"),
+            (">PATH<", "hl-variable"),
+            (">$HOME<", "hl-variable"),
+            (">2<", "hl-numeric"),
+            (">sudo<", "hl-function"),
+            (">systemctl<", "hl-function"),
+            (">&amp;&amp;<", "hl-operator"),
+            ("\\n", "hl-escape"),
+            (">date<", "hl-function"),
+            (">if<", "hl-keyword"),
+            (">[<", "hl-builtin"),
+            (">-z<", "hl-option"),
+            (">VAR<", "hl-variable"),
+            (">:-<", "hl-operator"),
+            (">then<", "hl-keyword"),
+            ("%s\\n", "hl-string"),
+            (">$1<", "hl-variable"),
+            (">&gt;&amp;<", "hl-redirection"),
+            (">fi<", "hl-keyword"),
+            (">case<", "hl-keyword"),
+            (">run<", "hl-function"),
+            (">$@<", "hl-variable"),
+            (">esac<", "hl-keyword"),
+            (">deploy<", "hl-entity"),
+            (">local<", "hl-storage"),
+            (">name<", "hl-variable"),
+        ] {
+            assert_class(&html, needle, class);
+        }
+        // `#` inside a word or a parameter expansion does not start a comment.
+        assert_no_class(&html, "a#b", "hl-comment");
+        assert_no_class(&html, " chars)", "hl-comment");
+        assert_class(&html, ">#<", "hl-expansion");
+        // Globs, the end of a test, `return` with its argument.
+        let small = highlight_block(info, "[ -f a ] && ls *.proto\nf() { return 1; }\n").html;
+        assert_class(&small, ">]<", "hl-builtin");
+        assert_class(&small, ">*<", "hl-operator");
+        assert_class(&small, ">return<", "hl-keyword");
+        assert_plain(&small, " 1<");
+        // Arguments are not command names.
+        assert_no_class(&html, "restart agent.service", "hl-function");
+    }
+}
+
+#[test]
+fn bash_heredocs_are_strings() {
+    let html = highlight_block("bash", BASH).html;
+    // Quoted word: the body is literal text, the terminator may be indented by tabs.
+    assert_class(&html, "key = $notexpanded", "hl-heredoc");
+    assert_class(&html, "key = $notexpanded", "hl-string");
+    assert_no_class(&html, "key = $notexpanded", "hl-variable");
+    assert_class(&html, ">EOF<", "hl-heredoc-token");
+    // The rest of the `<<` line is still a command line.
+    assert_class(&html, ">&gt;<", "hl-redirection");
+    assert_no_class(&html, " /etc/app.conf", "hl-string");
+    assert_class(&html, ">sort<", "hl-function");
+    // Unquoted word: expansions in the body.
+    assert_class(&html, "user ", "hl-heredoc");
+    assert_class(&html, ">$USER<", "hl-variable");
+    assert_class(&html, ">hostname<", "hl-function");
+    // After the terminator, commands again.
+    assert_no_class(&html, "after", "hl-string");
+    assert_class(&html, ">echo</span> after", "hl-builtin");
+}
+
+#[test]
+fn bash_command_substitution_nests() {
+    let code = "echo \"a $(basename \"$(pwd)\" | tr a-z A-Z) b\" && ls -l `which git`\n";
+    let html = highlight_block("bash", code).html;
+    assert_balanced(&html);
+    // Each substitution starts a command of its own.
+    assert_class(&html, ">basename<", "hl-function");
+    assert_class(&html, ">pwd<", "hl-function");
+    assert_class(&html, ">tr<", "hl-function");
+    assert_class(&html, ">which<", "hl-function");
+    // The inner `)` closes only the inner substitution: the pipe and `tr` are still in the
+    // outer one, inside the string.
+    assert_class(&html, ">tr<", "hl-string");
+    assert_class(&html, " b", "hl-string");
+    // After the string, a new command.
+    assert_class(&html, ">&amp;&amp;<", "hl-operator");
+    assert_class(&html, ">ls<", "hl-function");
+    assert_no_class(&html, ">ls<", "hl-string");
+    assert_class(&html, ">-l<", "hl-option");
+    // Blanks inside the parentheses, and a clause list indented under `case`.
+    let code = "x=$( ls ) ; ( cd /tmp ; make )\ncase $1 in\n    a) echo a ;;\n  esac\necho after\n";
+    let html = highlight_block("bash", code).html;
+    assert_balanced(&html);
+    assert_class(&html, ">ls<", "hl-function");
+    assert_class(&html, ">make<", "hl-function");
+    assert_class(&html, ">esac<", "hl-keyword");
+    assert_class(&html, ">echo</span> after", "hl-builtin");
+    assert_plain(&html, " after");
+    // Arithmetic nests parentheses too.
+    let html = highlight_block("bash", "echo $(( (a + 1) * 2 )) $((x))\n").html;
+    assert_balanced(&html);
+    assert_class(&html, ">1<", "hl-numeric");
+    assert_class(&html, ">*<", "hl-arithmetic");
+    assert_class(&html, ">2<", "hl-numeric");
+}
+
+#[test]
+fn console_commands_use_the_bash_grammar() {
+    let code = "$ sudo apt-get install -y protobuf-compiler # quick\nReading package lists...\n";
+    let html = highlight_block("console", code).html;
+    assert_balanced(&html);
+    assert_class(&html, ">sudo<", "hl-function");
+    assert_class(&html, ">apt-get<", "hl-function");
+    assert_class(&html, ">-y<", "hl-option");
+    assert_class(&html, "# quick", "hl-comment");
+    assert_eq!(
+        classes_around(&html, "Reading package lists..."),
+        Vec::<String>::new()
+    );
 }

@@ -164,7 +164,8 @@ fn hostile_links_write_nothing_outside_the_output() {
         names.sort();
         names
     };
-    assert_eq!(names(&project), ["content", "site"]);
+    // The output, and upnotes' own working state (the spare output folder).
+    assert_eq!(names(&project), [".upnotes", "content", "site"]);
     assert_eq!(names(outer.path()), ["project"]);
 }
 

@@ -3,11 +3,12 @@
 //! Templates see these as `guide`, `version` and `path`; every href is relative to the page being
 //! rendered, so the same output works under any base path and from `file://`.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
+use super::memo::{DocMemo, Shared};
 use super::{Guide, Note, VersionSection, outputs};
-use crate::content::urls;
-use crate::markdown::{self, Source};
+use crate::content::{Document, urls};
 use crate::site::{LinkTargets, PageLinks};
 
 /// A kind letter and its legend.
@@ -88,7 +89,7 @@ pub struct NoteContext {
     /// Link to the note in the guide (permalink).
     pub href: String,
     /// The note's HTML (print with `| safe`).
-    pub content: String,
+    pub content: Shared<String>,
     /// Its matrix entries.
     pub changes: Vec<ChangeContext>,
     /// Source path relative to `content/`.
@@ -113,9 +114,9 @@ pub struct SectionContext {
     /// Link to the section in the guide page.
     pub guide_href: String,
     /// The upgrade procedure as HTML (may be empty).
-    pub procedure: String,
+    pub procedure: Shared<String>,
     /// Notes in guide order.
-    pub notes: Vec<NoteContext>,
+    pub notes: Vec<Shared<NoteContext>>,
     /// Number of matrix entries per kind, in legend order.
     pub counts: Vec<usize>,
 }
@@ -130,7 +131,7 @@ pub struct GuideContext {
     /// Kind letters and legend.
     pub kinds: Vec<KindContext>,
     /// The matrix.
-    pub overview: OverviewContext,
+    pub overview: Shared<OverviewContext>,
     /// Version sections, newest first (empty on pages that only need the summary).
     pub versions: Vec<SectionContext>,
     /// Link to the SVG chart.
@@ -158,7 +159,7 @@ pub struct PathVersion {
 #[derive(Debug, Clone, Serialize)]
 pub struct PathEntry {
     /// The note.
-    pub note: NoteContext,
+    pub note: Shared<NoteContext>,
     /// Label from the matrix entry (or the title for notes without entries).
     pub label: String,
     /// Version name.
@@ -195,7 +196,7 @@ pub struct PathProcedure {
     /// Section title.
     pub title: String,
     /// HTML.
-    pub content: String,
+    pub content: Shared<String>,
 }
 
 /// The upgrade path view: every note, grouped, each tagged so a script can narrow to FROM -> TO.
@@ -222,6 +223,8 @@ pub struct GuideRenderer<'a> {
     pub page_url: &'a str,
     /// Append `index.html` to folder links.
     pub index_files: bool,
+    /// The themes code is highlighted for.
+    pub styling: &'static crate::highlight::Styling,
 }
 
 impl GuideRenderer<'_> {
@@ -229,13 +232,18 @@ impl GuideRenderer<'_> {
         urls::relative(self.page_url, url, self.index_files)
     }
 
-    /// `#id` on the guide page itself, else a link to the guide page with the fragment.
-    fn anchor_href(&self, id: &str) -> String {
+    /// What links to anchors in the guide page start with: `#` on the guide page itself, else a
+    /// link to the guide page and `#`. Pages with the same prefix share overview and note contexts.
+    fn anchor_prefix(&self) -> String {
         if self.page_url == self.guide.url {
-            format!("#{id}")
+            "#".to_string()
         } else {
-            format!("{}#{id}", self.href(&self.guide.url))
+            format!("{}#", self.href(&self.guide.url))
         }
+    }
+
+    fn anchor_href(&self, id: &str) -> String {
+        format!("{}{id}", self.anchor_prefix())
     }
 
     fn kinds(&self) -> Vec<KindContext> {
@@ -267,12 +275,13 @@ impl GuideRenderer<'_> {
 
     /// The matrix: one row per version since `since`, one cell per column, entries in author order.
     pub fn overview(&self) -> OverviewContext {
+        let prefix = self.anchor_prefix();
         let rows = self
             .guide
             .overview_versions()
             .map(|section| RowContext {
                 version: section.version.name().to_string(),
-                href: self.anchor_href(&section.anchor),
+                href: format!("{prefix}{}", section.anchor),
                 cells: self
                     .guide
                     .columns
@@ -288,7 +297,7 @@ impl GuideRenderer<'_> {
                                 kinds: self.letters(&c.kind),
                                 kind: c.kind.clone(),
                                 label: c.label.clone(),
-                                href: self.anchor_href(&note.id),
+                                href: format!("{prefix}{}", note.id),
                                 note_id: note.id.clone(),
                             })
                             .collect(),
@@ -302,42 +311,58 @@ impl GuideRenderer<'_> {
         }
     }
 
-    /// Renders a note's Markdown for this page.
-    pub fn note(&self, note: &Note) -> NoteContext {
-        NoteContext {
-            id: note.id.clone(),
-            title: note.title.clone(),
-            href: self.anchor_href(&note.id),
-            content: self.markdown(&note.doc),
-            changes: note
-                .changes
-                .iter()
-                .map(|c| ChangeContext {
-                    area: c.area.clone(),
-                    kind: c.kind.clone(),
-                    kinds: self.letters(&c.kind),
-                    label: c.label.clone(),
-                })
-                .collect(),
-            source: note.doc.rel.clone(),
-        }
+    /// The matrix as every page with this page's anchor prefix shows it, made once per build.
+    fn shared_overview(&self) -> Shared<OverviewContext> {
+        self.guide
+            .memo
+            .overview(&self.anchor_prefix(), || self.overview())
     }
 
-    fn markdown(&self, doc: &crate::content::Document) -> String {
-        let links = PageLinks {
+    fn links<'d>(&'d self, doc: &'d Document) -> PageLinks<'d> {
+        PageLinks {
             targets: self.targets,
             source_dir: urls::parent_dir(&doc.rel),
             page_url: self.page_url,
             index_files: self.index_files,
-        };
-        markdown::render(
-            Source {
-                text: doc.body(),
-                first_line: doc.body_line,
-            },
-            &links,
-        )
-        .html
+        }
+    }
+
+    /// A note for this page: rendered, or shared with a page where it looks the same.
+    pub fn note(&self, note: &Note) -> Shared<NoteContext> {
+        let links = self.links(&note.doc);
+        let prefix = self.anchor_prefix();
+        note.memo
+            .note(&note.doc, &links, self.styling, &prefix, |content| {
+                NoteContext {
+                    id: note.id.clone(),
+                    title: note.title.clone(),
+                    href: format!("{prefix}{}", note.id),
+                    content,
+                    changes: note
+                        .changes
+                        .iter()
+                        .map(|c| ChangeContext {
+                            area: c.area.clone(),
+                            kind: c.kind.clone(),
+                            kinds: self.letters(&c.kind),
+                            label: c.label.clone(),
+                        })
+                        .collect(),
+                    source: note.doc.rel.clone(),
+                }
+            })
+    }
+
+    /// A version's upgrade procedure for this page (empty without an `_index.md`).
+    fn procedure(&self, section: &VersionSection) -> Shared<String> {
+        match &section.index {
+            Some(doc) => self.markdown(doc, &section.procedure_memo),
+            None => Shared::new(&String::new()),
+        }
+    }
+
+    fn markdown(&self, doc: &Document, memo: &DocMemo) -> Shared<String> {
+        memo.html(doc, &self.links(doc), self.styling)
     }
 
     /// A version section with its notes and procedure rendered for this page.
@@ -350,27 +375,24 @@ impl GuideRenderer<'_> {
             released: section.released.clone(),
             url: self.href(&section.url),
             guide_href: self.anchor_href(&section.anchor),
-            procedure: section
-                .index
-                .as_ref()
-                .map(|d| self.markdown(d))
-                .unwrap_or_default(),
+            procedure: self.procedure(section),
             notes: section.notes.iter().map(|n| self.note(n)).collect(),
             counts: outputs::kind_counts(self.guide, section),
         }
     }
 
-    /// The guide context; `with_sections` renders every version section (guide page only).
+    /// The guide context; `with_sections` renders every version section (guide page only), in
+    /// parallel: the guide page holds every note, and would otherwise be one long serial job.
     pub fn guide(&self, with_sections: bool) -> GuideContext {
         GuideContext {
             title: self.guide.title.clone(),
             href: self.href(&self.guide.url),
             kinds: self.kinds(),
-            overview: self.overview(),
+            overview: self.shared_overview(),
             versions: if with_sections {
                 self.guide
                     .versions
-                    .iter()
+                    .par_iter()
                     .map(|s| self.section(s))
                     .collect()
             } else {
@@ -386,15 +408,47 @@ impl GuideRenderer<'_> {
 
     /// The path view's data: all notes grouped by area and kind, tagged by version index.
     pub fn path(&self) -> PathContext {
-        let oldest_first: Vec<&VersionSection> = self.guide.versions.iter().rev().collect();
-        let entry = |index: usize, section: &VersionSection, note: &Note, label: &str| PathEntry {
-            note: self.note(note),
-            label: label.to_string(),
-            version: section.version.name().to_string(),
-            version_index: index,
-        };
-        let groups = self
+        // Every note and procedure is rendered (or found) in parallel first, oldest version first;
+        // the grouping below only clones shared values.
+        let hops: Vec<Hop<'_>> = self
             .guide
+            .versions
+            .par_iter()
+            .rev()
+            .enumerate()
+            .map(|(index, section)| Hop {
+                index,
+                section,
+                notes: section.notes.iter().map(|n| self.note(n)).collect(),
+                procedure: self.procedure(section),
+            })
+            .collect();
+        PathContext {
+            versions: hops
+                .iter()
+                .map(|hop| PathVersion {
+                    version: hop.section.version.name().to_string(),
+                    index: hop.index,
+                })
+                .collect(),
+            groups: self.path_groups(&hops),
+            others: path_others(&hops),
+            procedures: hops
+                .iter()
+                .map(|hop| PathProcedure {
+                    version: hop.section.version.name().to_string(),
+                    version_index: hop.index,
+                    title: hop.section.title.clone(),
+                    content: hop.procedure.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Notes by area, then kind letter (a `DC` entry is listed under D and under C); empty groups
+    /// are left out.
+    fn path_groups(&self, hops: &[Hop<'_>]) -> Vec<PathAreaGroup> {
+        self.guide
             .columns
             .iter()
             .map(|area| PathAreaGroup {
@@ -405,58 +459,61 @@ impl GuideRenderer<'_> {
                     .iter()
                     .map(|(letter, legend)| PathKindGroup {
                         kind: kind_context(letter, legend),
-                        entries: oldest_first
-                            .iter()
-                            .enumerate()
-                            .flat_map(|(i, s)| s.notes.iter().map(move |n| (i, *s, n)))
-                            .flat_map(|(i, s, n)| {
-                                n.changes
-                                    .iter()
-                                    .filter(|c| &c.area == area && c.kind.contains(letter.as_str()))
-                                    .map(move |c| (i, s, n, c))
-                            })
-                            .map(|(i, s, n, c)| entry(i, s, n, &c.label))
-                            .collect(),
+                        entries: path_entries_of_kind(hops, area, letter),
                     })
                     .filter(|g| !g.entries.is_empty())
                     .collect(),
             })
-            .filter(|g: &PathAreaGroup| !g.kinds.is_empty())
-            .collect();
-        let others = oldest_first
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| s.notes.iter().map(move |n| (i, *s, n)))
-            .filter(|(_, _, n)| n.changes.is_empty())
-            .map(|(i, s, n)| entry(i, s, n, &n.title))
-            .collect();
-        let procedures = oldest_first
-            .iter()
-            .enumerate()
-            .map(|(i, s)| PathProcedure {
-                version: s.version.name().to_string(),
-                version_index: i,
-                title: s.title.clone(),
-                content: s
-                    .index
-                    .as_ref()
-                    .map(|d| self.markdown(d))
-                    .unwrap_or_default(),
-            })
-            .collect();
-        PathContext {
-            versions: oldest_first
-                .iter()
-                .enumerate()
-                .map(|(i, s)| PathVersion {
-                    version: s.version.name().to_string(),
-                    index: i,
-                })
-                .collect(),
-            groups,
-            others,
-            procedures,
+            .filter(|g| !g.kinds.is_empty())
+            .collect()
+    }
+}
+
+/// One version as the path view lists it, with its notes and procedure rendered for the view.
+struct Hop<'g> {
+    /// Position, oldest = 0.
+    index: usize,
+    section: &'g VersionSection,
+    /// Note contexts, in the order of `section.notes`.
+    notes: Vec<Shared<NoteContext>>,
+    procedure: Shared<String>,
+}
+
+/// Every matrix entry in `area` whose kind includes `letter`, as a path entry labelled as in the
+/// matrix, oldest version first and in guide order.
+fn path_entries_of_kind(hops: &[Hop<'_>], area: &str, letter: &str) -> Vec<PathEntry> {
+    let mut entries = Vec::new();
+    for hop in hops {
+        for (note, context) in hop.section.notes.iter().zip(&hop.notes) {
+            for change in &note.changes {
+                if change.area == area && change.kind.contains(letter) {
+                    entries.push(path_entry(hop, context, &change.label));
+                }
+            }
         }
+    }
+    entries
+}
+
+/// The notes without matrix entries, labelled by their titles, oldest version first.
+fn path_others(hops: &[Hop<'_>]) -> Vec<PathEntry> {
+    let mut entries = Vec::new();
+    for hop in hops {
+        for (note, context) in hop.section.notes.iter().zip(&hop.notes) {
+            if note.changes.is_empty() {
+                entries.push(path_entry(hop, context, &note.title));
+            }
+        }
+    }
+    entries
+}
+
+fn path_entry(hop: &Hop<'_>, note: &Shared<NoteContext>, label: &str) -> PathEntry {
+    PathEntry {
+        note: note.clone(),
+        label: label.to_string(),
+        version: hop.section.version.name().to_string(),
+        version_index: hop.index,
     }
 }
 

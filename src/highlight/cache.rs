@@ -1,5 +1,5 @@
-//! A bounded memo of highlighted blocks, keyed by the whole info string (language and options) and
-//! the code, so a block is highlighted once per process however often it is rendered: notes appear
+//! A bounded memo of highlighted blocks, keyed by the styling (the site's themes), the whole info
+//! string (language and options) and the code, so a block is highlighted once per process however often it is rendered: notes appear
 //! on their guide, their version page and the path view, and `serve` re-renders edited pages whose
 //! other blocks did not change. Highlighting is a pure function of the key, so sharing it across
 //! threads and rebuilds cannot show stale output.
@@ -16,19 +16,21 @@ const LARGEST: usize = 256 << 10;
 
 #[derive(Default)]
 struct Memo {
-    blocks: HashMap<(String, String), HighlightedBlock>,
+    blocks: HashMap<(String, String, String), HighlightedBlock>,
     bytes: usize,
 }
 
 static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
 
-/// The memoised block for (`info`, `code`), or `highlight()` run (outside the lock) and kept.
+/// The memoised block for (`styling`, `info`, `code`), or `highlight()` run (outside the lock)
+/// and kept.
 pub(super) fn get_or_insert(
+    styling: &str,
     info: &str,
     code: &str,
     highlight: impl FnOnce() -> HighlightedBlock,
 ) -> HighlightedBlock {
-    let key = (info.to_string(), code.to_string());
+    let key = (styling.to_string(), info.to_string(), code.to_string());
     if let Some(hit) = MEMO
         .lock()
         .ok()
@@ -37,7 +39,7 @@ pub(super) fn get_or_insert(
         return hit;
     }
     let block = highlight();
-    let size = key.0.len() + key.1.len() + block.html.len();
+    let size = key.1.len() + key.2.len() + block.html.len();
     if size <= LARGEST
         && let Ok(mut memo) = MEMO.lock()
     {
@@ -59,7 +61,7 @@ mod tests {
         let code = "fn memo_test_unique_name() {}\n";
         let mut calls = 0;
         let mut run = || {
-            get_or_insert("rust-memo-test", code, || {
+            get_or_insert("test", "rust-memo-test", code, || {
                 calls += 1;
                 HighlightedBlock {
                     html: "<pre>x</pre>".to_string(),

@@ -353,6 +353,7 @@ fn emit_site(
         theme: &loaded.theme,
         config: &loaded.config,
         reuse: Some(&cache),
+        progress: None,
     };
     let (pages, files) = build::emit(&input, &sink, &mut diagnostics)?;
     if diagnostics.has_errors() {

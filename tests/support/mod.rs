@@ -49,6 +49,7 @@ pub fn upnotes(dir: &Path, args: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_upnotes"))
         .args(args)
         .current_dir(dir)
+        .env("UPNOTES_CACHE_DIR", highlight_cache())
         .output()
         .expect("run upnotes");
     Run {
@@ -56,6 +57,12 @@ pub fn upnotes(dir: &Path, args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// The highlight cache the tests' builds share (not the user's): concurrent builds sharing one
+/// cache is part of what is tested.
+pub fn highlight_cache() -> std::path::PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("highlight-cache")
 }
 
 /// True when expected output should be rewritten instead of compared (`UPNOTES_BLESS=1`).

@@ -1,0 +1,325 @@
+//! A persistent, content-addressed cache of highlighted blocks, so a rebuild does not highlight
+//! again the code that an earlier build (of any site, in any process) already highlighted.
+//!
+//! One file, `highlight-v1.pack`, in `$UPNOTES_CACHE_DIR`, else `$XDG_CACHE_HOME/upnotes`, else
+//! `~/.cache/upnotes` (`UPNOTES_CACHE_DIR=` with an empty value turns the cache off). It is safe to
+//! delete at any time. The file is a log of records, each a 32-byte header (magic, key, payload
+//! length, payload checksum) and the payload: the highlighted block. The key hashes the
+//! highlighter's own fingerprint (its source, grammars and dependency versions, computed when
+//! upnotes is compiled), the info string and the code, so a changed highlighter never reads an old
+//! block. Records are only ever appended (one `write` each, with `O_APPEND`, so concurrent builds
+//! do not interleave); a record that fails its checksum, or a torn last record, is a miss. When the
+//! file has grown past [`MAX_FILE`] it is started over.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
+
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
+
+use super::HighlightedBlock;
+
+include!(concat!(env!("OUT_DIR"), "/highlighter_fingerprint.rs"));
+
+/// File name of the pack inside the cache folder; the version changes with the record format.
+pub const FILE_NAME: &str = "highlight-v1.pack";
+
+/// Past this size the pack is emptied when a process opens it (a 10,000-page site with three
+/// blocks a page needs about 100 MiB).
+const MAX_FILE: u64 = 1 << 30;
+
+const MAGIC: [u8; 4] = *b"UPH1";
+const HEADER_LEN: usize = 32;
+
+/// Where a record's payload sits in the pack.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    offset: u64,
+    len: u32,
+    checksum: u64,
+}
+
+/// An open pack: the index of the records present when it was opened, and the file to read them
+/// from and append to.
+#[derive(Debug)]
+pub struct Store {
+    file: File,
+    index: HashMap<u128, Entry>,
+    /// Serialises this process's appends (one `write` per record keeps other processes apart).
+    append: Mutex<()>,
+}
+
+static GLOBAL: LazyLock<Option<Store>> =
+    LazyLock::new(|| cache_dir().and_then(|dir| Store::open(&dir).ok()));
+
+/// The process's pack, opened on first use; `None` when the cache is off or cannot be opened
+/// (then blocks are highlighted as if it were empty).
+pub fn global() -> Option<&'static Store> {
+    GLOBAL.as_ref()
+}
+
+/// The cache folder, from the environment (see the module documentation). Unit tests of the
+/// library never touch the user's cache.
+pub fn cache_dir() -> Option<PathBuf> {
+    if cfg!(test) {
+        return None;
+    }
+    if let Some(dir) = std::env::var_os("UPNOTES_CACHE_DIR") {
+        return (!dir.is_empty()).then(|| PathBuf::from(dir));
+    }
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .map(|dir| dir.join("upnotes"))
+}
+
+/// The content address of a block: highlighter fingerprint, styling (the themes it is written
+/// for), info string and code.
+pub fn key(styling: &str, info: &str, code: &str) -> u128 {
+    let mut hasher = Xxh3::new();
+    hasher.update(&HIGHLIGHTER_FINGERPRINT.to_le_bytes());
+    hasher.update(&(styling.len() as u64).to_le_bytes());
+    hasher.update(styling.as_bytes());
+    hasher.update(&(info.len() as u64).to_le_bytes());
+    hasher.update(info.as_bytes());
+    hasher.update(code.as_bytes());
+    hasher.digest128()
+}
+
+impl Store {
+    /// Opens (creating if needed) the pack in `dir` and indexes its records.
+    pub fn open(dir: &Path) -> std::io::Result<Store> {
+        std::fs::create_dir_all(dir)?;
+        let file = File::options()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(dir.join(FILE_NAME))?;
+        let (index, valid) = read_index(&file)?;
+        let size = file.metadata()?.len();
+        if size > MAX_FILE || valid < size {
+            trim(&file, if size > MAX_FILE { 0 } else { valid });
+        }
+        let index = if size > MAX_FILE {
+            HashMap::new()
+        } else {
+            index
+        };
+        Ok(Store {
+            file,
+            index,
+            append: Mutex::new(()),
+        })
+    }
+
+    /// Number of records indexed when the pack was opened.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether the pack held no records when it was opened.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The stored block for `key`, if there is one and it reads back intact.
+    pub fn get(&self, key: u128) -> Option<HighlightedBlock> {
+        let entry = self.index.get(&key)?;
+        let mut payload = vec![0; entry.len as usize];
+        self.file.read_exact_at(&mut payload, entry.offset).ok()?;
+        if xxh3_64(&payload) != entry.checksum {
+            return None;
+        }
+        decode(payload)
+    }
+
+    /// Appends `block` under `key`. Best effort: a block that cannot be stored is highlighted
+    /// again next time.
+    pub fn put(&self, key: u128, block: &HighlightedBlock) {
+        let payload = encode(block);
+        let Ok(len) = u32::try_from(payload.len()) else {
+            return;
+        };
+        let mut record = Vec::with_capacity(HEADER_LEN + payload.len());
+        record.extend_from_slice(&MAGIC);
+        record.extend_from_slice(&key.to_le_bytes());
+        record.extend_from_slice(&len.to_le_bytes());
+        record.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
+        record.extend_from_slice(&payload);
+        // The shared lock tells another process's `open` that an append may be under way.
+        if let Ok(_guard) = self.append.lock()
+            && self.file.lock_shared().is_ok()
+        {
+            let _ = (&self.file).write_all(&record);
+            let _ = self.file.unlock();
+        }
+    }
+}
+
+/// The block for (`styling`, `info`, `code`) from the process's pack, or `highlight()` run and
+/// stored.
+pub(super) fn get_or_insert(
+    styling: &str,
+    info: &str,
+    code: &str,
+    highlight: impl FnOnce() -> HighlightedBlock,
+) -> HighlightedBlock {
+    let Some(store) = global() else {
+        return highlight();
+    };
+    let key = key(styling, info, code);
+    if let Some(block) = store.get(key) {
+        return block;
+    }
+    let block = highlight();
+    store.put(key, &block);
+    block
+}
+
+/// Cuts the pack to `len` bytes (dropping a torn record, or everything), unless another process
+/// is appending right now; then the next open tries again.
+fn trim(file: &File, len: u64) {
+    if file.try_lock().is_ok() {
+        let _ = file.set_len(len);
+        let _ = file.unlock();
+    }
+}
+
+/// Indexes the records of `file` up to the first one that is not whole (a torn append, or bytes
+/// that are not a record), and says where that is: everything after it is ignored.
+fn read_index(file: &File) -> std::io::Result<(HashMap<u128, Entry>, u64)> {
+    let size = file.metadata()?.len();
+    let mut index = HashMap::new();
+    let mut offset = 0u64;
+    let mut header = [0u8; HEADER_LEN];
+    // One small positioned read per record: a buffered reader would read the payloads too.
+    while offset + HEADER_LEN as u64 <= size {
+        file.read_exact_at(&mut header, offset)?;
+        let (magic, rest) = header.split_at(4);
+        let (key, rest) = rest.split_at(16);
+        let (len, checksum) = rest.split_at(4);
+        let len = u32::from_le_bytes(len.try_into().unwrap_or_default());
+        let payload_at = offset + HEADER_LEN as u64;
+        if magic != MAGIC || payload_at + u64::from(len) > size {
+            break;
+        }
+        index
+            .entry(u128::from_le_bytes(key.try_into().unwrap_or_default()))
+            .or_insert(Entry {
+                offset: payload_at,
+                len,
+                checksum: u64::from_le_bytes(checksum.try_into().unwrap_or_default()),
+            });
+        offset = payload_at + u64::from(len);
+    }
+    Ok((index, offset))
+}
+
+/// Payload: the unknown language's length (u16, `u16::MAX` for none) and bytes, then the HTML.
+fn encode(block: &HighlightedBlock) -> Vec<u8> {
+    let lang = block.unknown_language.as_deref();
+    let lang_len = lang.map_or(u16::MAX, |l| u16::try_from(l.len()).unwrap_or(u16::MAX));
+    let lang = lang.filter(|_| lang_len != u16::MAX).unwrap_or_default();
+    let mut payload = Vec::with_capacity(2 + lang.len() + block.html.len());
+    payload.extend_from_slice(&lang_len.to_le_bytes());
+    payload.extend_from_slice(lang.as_bytes());
+    payload.extend_from_slice(block.html.as_bytes());
+    payload
+}
+
+fn decode(mut payload: Vec<u8>) -> Option<HighlightedBlock> {
+    let lang_len = u16::from_le_bytes([*payload.first()?, *payload.get(1)?]);
+    let (lang, start) = if lang_len == u16::MAX {
+        (None, 2)
+    } else {
+        let end = 2 + usize::from(lang_len);
+        let lang = std::str::from_utf8(payload.get(2..end)?).ok()?.to_string();
+        (Some(lang), end)
+    };
+    payload.drain(..start);
+    Some(HighlightedBlock {
+        html: String::from_utf8(payload).ok()?,
+        unknown_language: lang,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(html: &str, lang: Option<&str>) -> HighlightedBlock {
+        HighlightedBlock {
+            html: html.to_string(),
+            unknown_language: lang.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn blocks_stored_by_one_process_are_read_by_the_next() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        assert!(store.is_empty());
+        let plain = block("<pre>x = 1</pre>", None);
+        let unknown = block("<pre>??</pre>", Some("klingon"));
+        store.put(key("*", "python", "x = 1\n"), &plain);
+        store.put(key("*", "klingon", "??\n"), &unknown);
+        drop(store);
+
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.get(key("*", "python", "x = 1\n")), Some(plain));
+        assert_eq!(store.get(key("*", "klingon", "??\n")), Some(unknown));
+        assert_eq!(store.get(key("*", "python,linenos", "x = 1\n")), None);
+    }
+
+    #[test]
+    fn the_key_separates_info_from_code() {
+        assert_ne!(key("*", "py", "thon x"), key("*", "python", " x"));
+        assert_ne!(key("*", "python", "x\n"), key("*", "python", "x\r\n"));
+        assert_ne!(key("a+b", "python", "x\n"), key("*", "python", "x\n"));
+    }
+
+    #[test]
+    fn a_damaged_record_is_a_miss_and_a_torn_tail_is_ignored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        store.put(1, &block("<pre>first</pre>", None));
+        store.put(2, &block("<pre>second</pre>", None));
+        drop(store);
+        let path = dir.path().join(FILE_NAME);
+        let mut bytes = std::fs::read(&path).expect("read");
+        // Flip a byte of the first payload, and cut the second record short.
+        let first_payload = HEADER_LEN + 2;
+        bytes[first_payload] ^= 0x20;
+        bytes.truncate(bytes.len() - 3);
+        std::fs::write(&path, &bytes).expect("write");
+
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.get(1), None, "checksum mismatch must be a miss");
+        assert_eq!(store.get(2), None, "torn record must be ignored");
+        // The torn record was cut off, so a record appended now is found by the next open.
+        store.put(3, &block("<pre>third</pre>", None));
+        drop(store);
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.get(3), Some(block("<pre>third</pre>", None)));
+    }
+
+    #[test]
+    fn garbage_is_not_a_record() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(FILE_NAME), vec![0xffu8; 4096]).expect("write");
+        let store = Store::open(dir.path()).expect("open");
+        assert!(store.is_empty());
+        assert_eq!(
+            std::fs::metadata(dir.path().join(FILE_NAME))
+                .expect("stat")
+                .len(),
+            0
+        );
+    }
+}

@@ -1,0 +1,282 @@
+//! Building into a spare copy of the output, then swapping it in.
+//!
+//! A build writes into `.upnotes/<output>.spare/` (in the project, or beside an output outside
+//! it): a folder that, from the third build on, holds the output of the build before last. Files
+//! whose bytes are unchanged are left alone, changed ones are rewritten, and files this build did
+//! not write are removed; then the spare and the output trade places in one atomic rename
+//! (`RENAME_EXCHANGE`; two renames where the filesystem lacks it). So a failed build never touches
+//! the output, a server never sees a half-written site, and a rebuild that changes little writes
+//! little: creating and deleting thousands of files and folders is what made rebuilds slow.
+//!
+//! `.upnotes/` holds a `.gitignore` of `*`, so git ignores it; deleting it is always safe.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::{MARKER, OutputOptions, Sink, absolute, check_target, inside};
+use crate::error::{Error, Result};
+
+/// Folder of upnotes' own working state (the spare outputs), in the project root.
+pub const STATE_DIR: &str = ".upnotes";
+
+/// The folder a build writes into; [`Staging::commit`] swaps it in.
+#[derive(Debug)]
+pub struct Staging {
+    target: PathBuf,
+    dir: PathBuf,
+    /// Files the spare held when the build started (none for a fresh folder).
+    existing: HashSet<String>,
+    written: Mutex<HashSet<String>>,
+    /// Held until the build ends: two builds into one output wait for each other.
+    _lock: File,
+}
+
+impl Staging {
+    /// Checks that `target` may be replaced, and prepares its spare folder.
+    pub fn create(project_root: &Path, target: &Path, options: OutputOptions) -> Result<Staging> {
+        let root = absolute(project_root);
+        let target = absolute(target);
+        check_target(&root, &target, options)?;
+        let state = state_dir(&root, &target);
+        std::fs::create_dir_all(&state).map_err(|e| Error::io("cannot create", &state, e))?;
+        let ignore = state.join(".gitignore");
+        if !ignore.exists() {
+            std::fs::write(&ignore, "# upnotes' working state; safe to delete.\n*\n")
+                .map_err(|e| Error::io("cannot write", &ignore, e))?;
+        }
+        let name = spare_name(&root, &target);
+        let lock_path = state.join(format!("{name}.lock"));
+        let lock = File::create(&lock_path)
+            .and_then(|file| file.lock().map(|()| file))
+            .map_err(|e| Error::io("cannot lock", &lock_path, e))?;
+        let dir = state.join(format!("{name}.spare"));
+        let existing = if dir.join(MARKER).is_file() && !is_symlink(&dir) {
+            survey(&dir)?
+        } else {
+            fresh(&dir)?;
+            HashSet::new()
+        };
+        Ok(Staging {
+            target,
+            dir,
+            existing,
+            written: Mutex::new(HashSet::new()),
+            _lock: lock,
+        })
+    }
+
+    /// The folder being written.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The path inside the staging folder for site-relative `rel`, refusing anything that could
+    /// land outside it (`..`, absolute paths, drive prefixes).
+    pub fn path_for(&self, rel: &str) -> Result<PathBuf> {
+        inside(&self.dir, rel)
+    }
+
+    /// Writes `bytes` to site-relative `rel` unless the file already holds exactly them.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.claim(rel)?;
+        if self.existing.contains(rel) && holds(&path, bytes) {
+            return Ok(());
+        }
+        make_room(&self.dir, &path)?;
+        std::fs::write(&path, bytes).map_err(|e| Error::io("cannot write", &path, e))
+    }
+
+    /// Copies the file at `from` to site-relative `rel` unless it is already there.
+    pub fn copy(&self, rel: &str, from: &Path) -> Result<()> {
+        let path = self.claim(rel)?;
+        if self.existing.contains(rel) && same_file_contents(from, &path) {
+            return Ok(());
+        }
+        make_room(&self.dir, &path)?;
+        std::fs::copy(from, &path)
+            .map(|_| ())
+            .map_err(|e| Error::io("cannot copy", from, e))
+    }
+
+    /// Records that this build writes `rel`, and returns its path.
+    fn claim(&self, rel: &str) -> Result<PathBuf> {
+        let path = self.path_for(rel)?;
+        if let Ok(mut written) = self.written.lock() {
+            written.insert(rel.to_string());
+        }
+        Ok(path)
+    }
+
+    /// Removes what this build did not write, then swaps the folder in for the target (keeping a
+    /// `.git` that was inside the target); the previous output becomes the next build's spare.
+    pub fn commit(self) -> Result<PathBuf> {
+        let written = self.written.lock().map(|w| w.clone()).unwrap_or_default();
+        for rel in self.existing.difference(&written) {
+            if rel != MARKER {
+                remove_file_and_empty_parents(&self.dir, &self.dir.join(rel))?;
+            }
+        }
+        let git = self.target.join(".git");
+        if git.exists() {
+            let moved = self.dir.join(".git");
+            std::fs::rename(&git, &moved).map_err(|e| Error::io("cannot move", &git, e))?;
+        }
+        if self.target.exists() {
+            swap(&self.dir, &self.target)?;
+            // A target that upnotes did not write (replaced with `--force`) is not kept.
+            if !self.dir.join(MARKER).is_file() {
+                std::fs::remove_dir_all(&self.dir)
+                    .map_err(|e| Error::io("cannot remove", &self.dir, e))?;
+            }
+        } else {
+            std::fs::rename(&self.dir, &self.target)
+                .map_err(|e| Error::io("cannot move the new output to", &self.target, e))?;
+        }
+        Ok(self.target)
+    }
+}
+
+impl Sink for Staging {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        Staging::write(self, rel, bytes)
+    }
+
+    fn copy(&self, rel: &str, from: &Path) -> Result<()> {
+        Staging::copy(self, rel, from)
+    }
+}
+
+/// `.upnotes/` in the project root, or beside a target outside the project (so the swap stays
+/// on one filesystem).
+fn state_dir(root: &Path, target: &Path) -> PathBuf {
+    if target.starts_with(root) {
+        root.join(STATE_DIR)
+    } else {
+        target.parent().unwrap_or(Path::new("/")).join(STATE_DIR)
+    }
+}
+
+/// The target's folder name plus a hash of its path, so `site` and `docs/site` get their own.
+fn spare_name(root: &Path, target: &Path) -> String {
+    let name = target
+        .file_name()
+        .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+    let rel = target.strip_prefix(root).unwrap_or(target);
+    let hash = xxhash_rust::xxh3::xxh3_64(rel.as_os_str().as_encoded_bytes());
+    format!("{name}-{:08x}", hash & 0xffff_ffff)
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// An empty, marked folder at `dir` (whatever was there is upnotes' own state and goes).
+fn fresh(dir: &Path) -> Result<()> {
+    if is_symlink(dir) {
+        std::fs::remove_file(dir).map_err(|e| Error::io("cannot remove", dir, e))?;
+    } else if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| Error::io("cannot remove", dir, e))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+    std::fs::write(
+        dir.join(MARKER),
+        "This folder was written by upnotes; `upnotes build` replaces it.\n",
+    )
+    .map_err(|e| Error::io("cannot write", dir.join(MARKER), e))
+}
+
+/// The files of a spare folder, by site-relative path. Symbolic links (upnotes never writes
+/// one) are removed, so no write can follow one out of the folder.
+fn survey(dir: &Path) -> Result<HashSet<String>> {
+    let mut files = HashSet::new();
+    let walk = walkdir::WalkDir::new(dir).min_depth(1).follow_links(false);
+    for entry in walk.into_iter().filter_entry(|e| e.file_name() != ".git") {
+        let entry = entry.map_err(|e| Error::io("cannot read", dir, e.into()))?;
+        let path = entry.path();
+        if entry.path_is_symlink() {
+            std::fs::remove_file(path).map_err(|e| Error::io("cannot remove", path, e))?;
+        } else if entry.file_type().is_file()
+            && let Ok(rel) = path.strip_prefix(dir)
+        {
+            files.insert(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    Ok(files)
+}
+
+/// Whether the file at `path` holds exactly `bytes` (size first: most changes change it).
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
+}
+
+fn same_file_contents(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(ma), Ok(mb)) if ma.len() == mb.len() => {
+            matches!((std::fs::read(a), std::fs::read(b)), (Ok(x), Ok(y)) if x == y)
+        }
+        _ => false,
+    }
+}
+
+/// Makes sure `path` can be written: its parents are folders (a file of an older build in the
+/// way is removed) and no folder sits where the file goes.
+fn make_room(dir: &Path, path: &Path) -> Result<()> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        std::fs::remove_dir_all(path).map_err(|e| Error::io("cannot remove", path, e))?;
+    }
+    let Some(parent) = path.parent() else {
+        return Ok(());
+    };
+    if std::fs::create_dir_all(parent).is_ok() {
+        return Ok(());
+    }
+    for ancestor in parent.ancestors().take_while(|a| *a != dir) {
+        if std::fs::symlink_metadata(ancestor).is_ok_and(|m| !m.is_dir()) {
+            std::fs::remove_file(ancestor).map_err(|e| Error::io("cannot remove", ancestor, e))?;
+        }
+    }
+    std::fs::create_dir_all(parent).map_err(|e| Error::io("cannot create", parent, e))
+}
+
+/// Removes the file at `path`, then every folder above it (up to `dir`) that became empty.
+pub(super) fn remove_file_and_empty_parents(dir: &Path, path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        // Gone already, or a folder on its path became a file.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) => {}
+        Err(e) => return Err(Error::io("cannot remove", path, e)),
+    }
+    let mut folder = path.parent();
+    while let Some(parent) = folder.filter(|d| *d != dir && d.starts_with(dir)) {
+        // Fails on a folder that still has files, which ends the climb.
+        if std::fs::remove_dir(parent).is_err() {
+            break;
+        }
+        folder = parent.parent();
+    }
+    Ok(())
+}
+
+/// Puts `dir` where `target` is and `target` where `dir` was, atomically where the filesystem
+/// can (Linux `renameat2` with `RENAME_EXCHANGE`).
+fn swap(dir: &Path, target: &Path) -> Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    if renameat_with(CWD, dir, CWD, target, RenameFlags::EXCHANGE).is_ok() {
+        return Ok(());
+    }
+    let aside = dir.with_extension("old");
+    if aside.exists() {
+        std::fs::remove_dir_all(&aside).map_err(|e| Error::io("cannot remove", &aside, e))?;
+    }
+    std::fs::rename(target, &aside).map_err(|e| Error::io("cannot replace", target, e))?;
+    std::fs::rename(dir, target)
+        .map_err(|e| Error::io("cannot move the new output to", target, e))?;
+    std::fs::rename(&aside, dir).map_err(|e| Error::io("cannot keep", &aside, e))
+}
