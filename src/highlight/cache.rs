@@ -10,7 +10,9 @@ use std::sync::{LazyLock, Mutex};
 use super::HighlightedBlock;
 
 /// Bytes of code and HTML kept at most; when full the memo starts over, so memory stays bounded.
-const BUDGET: usize = 32 << 20;
+/// Small, because the on-disk store (see `store`) already answers repeats across pages and builds;
+/// this only spares `serve` the disk for the blocks of the pages it keeps re-rendering.
+const BUDGET: usize = 8 << 20;
 /// Blocks larger than this are not kept (they would crowd out everything else).
 const LARGEST: usize = 256 << 10;
 

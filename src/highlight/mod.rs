@@ -13,11 +13,12 @@
 //!   parser stands, so nothing is scanned twice; word lists are grouped by first letter; no
 //!   lookbehind. They keep the distinctions the themes colour (keywords, strings and escapes,
 //!   comments and docstrings, numbers, definitions, calls, builtins, decorators, f-string fields,
-//!   variables, options, heredocs). Per core, with `cargo bench --bench highlight` before and
-//!   after on the same machine: python 0.60 → 2.85 MB/s, bash 0.85 → 1.80 MB/s (protobuf,
-//!   unchanged, 1.29 MB/s in the same runs); counted in instructions, 4.4x and 2.5x fewer. A
-//!   process that highlights one block of each also starts faster (43 % fewer instructions), as
-//!   two-face's set is then not loaded at all.
+//!   variables, options, heredocs). `cargo bench --bench highlight`, per core, best of four
+//!   interleaved runs before and after on the same (shared) machine: python 0.60 → 2.85 MB/s,
+//!   bash 0.95 → 2.73 MB/s (protobuf, for comparison, 1.69 and 1.67 MB/s); counted in
+//!   instructions, 4.4x and 2.5x fewer. A process that highlights just a python, a bash, a
+//!   protobuf and a console block runs 43 % fewer instructions in all: it no longer loads
+//!   two-face's set.
 //!
 //! two-face's syntaxes are compiled into the binary and deserialised once per process, on first
 //! use; each of our grammars is compiled from its embedded YAML into a small set of its own (a few
