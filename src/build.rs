@@ -229,9 +229,12 @@ pub fn emit(
     let site = renderer.model;
     let rendered = render_all(renderer, Some(sink), reuse, progress);
     let (pages, anchors) = collect_rendered(rendered, diagnostics);
-    diagnostics.extend(links::check(site, &anchors, Severity::Warning));
+    diagnostics.extend(match reuse {
+        Some(reuse) => reuse.check_links(site, &anchors),
+        None => links::check(site, &anchors, Severity::Warning),
+    });
     write_guide_files(sink, site, config)?;
-    let files = write_site_files(sink, site, theme, renderer, config)?;
+    let files = write_site_files(sink, site, theme, renderer, config, reuse)?;
     Ok((pages, files))
 }
 
@@ -285,6 +288,15 @@ pub trait Reuse: Sync {
     fn reuse(&self, job: &Job<'_>) -> Option<RenderOutcome>;
     /// Called for every job that was rendered, with its page and outcome.
     fn rendered(&self, job: &Job<'_>, page: &render::RenderedPage, outcome: &RenderOutcome);
+    /// The site's broken links, as [`links::check`] warns of them; `serve` re-checks only the
+    /// sources whose result may have changed.
+    fn check_links(&self, site: &Site, anchors: &links::Anchors) -> Vec<Diagnostic> {
+        links::check(site, anchors, Severity::Warning)
+    }
+    /// `search-index.js`; `serve` reuses the entries of the pages it did not render again.
+    fn search_index(&self, site: &Site) -> String {
+        search::index_script(&search::entries(site))
+    }
 }
 
 /// Renders every page in parallel and writes each to `sink` (when given) as soon as it is done;
@@ -404,15 +416,17 @@ fn write_site_files(
     theme: &Theme,
     renderer: &Renderer<'_>,
     config: &Config,
+    reuse: Option<&dyn Reuse>,
 ) -> Result<usize> {
     for (rel, file) in theme.static_files() {
         staging.write(rel, &file.bytes)?;
     }
     if config.search {
-        staging.write(
-            "search-index.js",
-            search::index_script(&search::entries(site)).as_bytes(),
-        )?;
+        let script = match reuse {
+            Some(reuse) => reuse.search_index(site),
+            None => search::index_script(&search::entries(site)),
+        };
+        staging.write("search-index.js", script.as_bytes())?;
     }
     let nav = site::navigation(site);
     staging.write(

@@ -55,27 +55,9 @@ fn unescape(value: &str) -> String {
 /// `severity` per broken link (`build` warns, `check` fails).
 pub fn check(site: &Site, anchors: &Anchors, severity: Severity) -> Vec<Diagnostic> {
     // Every source is parsed again for its links: in parallel, in a stable order.
-    let mut sources: Vec<(&Document, &str)> = site
-        .pages
-        .iter()
-        .map(|page| (&page.doc, page.url.as_str()))
-        .collect();
-    for guide in &site.guides {
-        for version in &guide.versions {
-            let docs = version
-                .index
-                .iter()
-                .chain(version.notes.iter().map(|n| &n.doc));
-            sources.extend(docs.map(|doc| (doc, guide.url.as_str())));
-        }
-    }
-    let mut problems: Vec<Diagnostic> = sources
+    let mut problems: Vec<Diagnostic> = sources(site)
         .par_iter()
-        .flat_map_iter(|(doc, url)| {
-            let mut found = Vec::new();
-            check_document(site, anchors, doc, url, &mut found);
-            found
-        })
+        .flat_map_iter(|source| check_source(site, anchors, source).problems)
         .collect();
     for problem in &mut problems {
         problem.severity = severity;
@@ -83,38 +65,85 @@ pub fn check(site: &Site, anchors: &Anchors, severity: Severity) -> Vec<Diagnost
     problems
 }
 
-/// Checks the links of `doc`, which is rendered on the page at `page_url`.
-fn check_document(
-    site: &Site,
-    anchors: &Anchors,
-    doc: &Document,
-    page_url: &str,
-    problems: &mut Vec<Diagnostic>,
-) {
+/// A source whose links are checked.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkSource<'a> {
+    /// The parsed source.
+    pub doc: &'a Document,
+    /// The URL of the page it is shown on (a note's guide page).
+    pub page_url: &'a str,
+    /// The URL of the page whose rendering it is part of (a note's version page).
+    pub owner_url: &'a str,
+}
+
+/// Every source with links, in the stable order of [`check`].
+pub fn sources(site: &Site) -> Vec<LinkSource<'_>> {
+    let mut sources: Vec<LinkSource<'_>> = site
+        .pages
+        .iter()
+        .map(|page| LinkSource {
+            doc: &page.doc,
+            page_url: &page.url,
+            owner_url: &page.url,
+        })
+        .collect();
+    for guide in &site.guides {
+        for version in &guide.versions {
+            let docs = version
+                .index
+                .iter()
+                .chain(version.notes.iter().map(|n| &n.doc));
+            sources.extend(docs.map(|doc| LinkSource {
+                doc,
+                page_url: &guide.url,
+                owner_url: &version.url,
+            }));
+        }
+    }
+    sources
+}
+
+/// What checking one source found, and what else it depended on.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    /// Its broken links, as warnings.
+    pub problems: Vec<Diagnostic>,
+    /// URLs of the pages whose anchors its links name: the result holds while their anchors do.
+    pub anchored: Vec<String>,
+}
+
+/// Checks the links of one source against the site's link targets and `anchors`.
+pub fn check_source(site: &Site, anchors: &Anchors, source: &LinkSource<'_>) -> Checked {
+    let doc = source.doc;
     let resolver = PageLinks {
         targets: &site.targets,
         source_dir: urls::parent_dir(&doc.rel),
-        page_url,
+        page_url: source.page_url,
         index_files: false,
     };
-    let source = Source {
+    let text = Source {
         text: doc.body(),
         first_line: doc.body_line,
     };
-    for (position, destination) in markdown::links(source) {
+    let mut checked = Checked::default();
+    for (position, destination) in markdown::links(text) {
         let problem = match resolver.target(&destination) {
             LinkTarget::External => None,
             LinkTarget::Missing { looked_for } => {
                 Some(missing_target(site, &destination, looked_for.as_deref()))
             }
-            LinkTarget::Internal { url, fragment } => {
-                fragment.and_then(|f| missing_anchor(anchors, &destination, &url, &f))
-            }
+            LinkTarget::Internal { url, fragment } => fragment.and_then(|f| {
+                let problem = missing_anchor(anchors, &destination, &url, &f);
+                checked.anchored.push(url);
+                problem
+            }),
         };
         if let Some(message) = problem {
-            problems.push(Diagnostic::warning(doc.source.clone(), message).at(&doc.text, position));
+            let warning = Diagnostic::warning(doc.source.clone(), message).at(&doc.text, position);
+            checked.problems.push(warning);
         }
     }
+    checked
 }
 
 fn missing_target(site: &Site, destination: &str, looked_for: Option<&str>) -> String {

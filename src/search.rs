@@ -7,8 +7,9 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::guide::{Guide, VersionSection};
 use crate::markdown;
-use crate::site::Site;
+use crate::site::{Page, Site};
 
 /// Characters of body text kept per page or note for matching and snippets.
 const TEXT_LIMIT: usize = 300;
@@ -30,60 +31,65 @@ pub struct Entry(
 
 /// Every page, version section and note of the site, in a stable order.
 pub fn entries(site: &Site) -> Vec<Entry> {
-    let mut entries: Vec<Entry> = site
-        .pages
+    let mut entries: Vec<Entry> = site.pages.par_iter().map(page_entry).collect();
+    for guide in &site.guides {
+        for version in &guide.versions {
+            entries.extend(version_entries(guide, version));
+        }
+    }
+    entries
+}
+
+/// The entry of one page.
+pub fn page_entry(page: &Page) -> Entry {
+    let summary = markdown::summary(page.doc.body(), TEXT_LIMIT);
+    let headings: Vec<&str> = summary
+        .headings
+        .iter()
+        .map(String::as_str)
+        .filter(|h| *h != page.title)
+        .collect();
+    Entry(
+        "page",
+        page.title.clone(),
+        page.url.clone(),
+        headings.join(" · "),
+        summary.text,
+    )
+}
+
+/// The entries of one version section: the version, then its notes.
+pub fn version_entries(guide: &Guide, version: &VersionSection) -> Vec<Entry> {
+    let mut entries = vec![Entry(
+        "version",
+        version.title.clone(),
+        format!("{}#{}", guide.url, version.anchor),
+        guide.title.clone(),
+        version
+            .index
+            .as_ref()
+            .map(|d| markdown::summary(d.body(), TEXT_LIMIT).text)
+            .unwrap_or_default(),
+    )];
+    let notes: Vec<Entry> = version
+        .notes
         .par_iter()
-        .map(|page| {
-            let summary = markdown::summary(page.doc.body(), TEXT_LIMIT);
-            let headings: Vec<&str> = summary
-                .headings
-                .iter()
-                .map(String::as_str)
-                .filter(|h| *h != page.title)
-                .collect();
+        .map(|note| {
+            let labels: Vec<&str> = note.changes.iter().map(|c| c.label.as_str()).collect();
+            let mut context = format!("{} · {}", version.version, guide.title);
+            if !labels.is_empty() {
+                context = format!("{context} · {}", labels.join(", "));
+            }
             Entry(
-                "page",
-                page.title.clone(),
-                page.url.clone(),
-                headings.join(" · "),
-                summary.text,
+                "note",
+                note.title.clone(),
+                format!("{}#{}", guide.url, note.id),
+                context,
+                markdown::summary(note.doc.body(), TEXT_LIMIT).text,
             )
         })
         .collect();
-    for guide in &site.guides {
-        for version in &guide.versions {
-            entries.push(Entry(
-                "version",
-                version.title.clone(),
-                format!("{}#{}", guide.url, version.anchor),
-                guide.title.clone(),
-                version
-                    .index
-                    .as_ref()
-                    .map(|d| markdown::summary(d.body(), TEXT_LIMIT).text)
-                    .unwrap_or_default(),
-            ));
-            let notes: Vec<Entry> = version
-                .notes
-                .par_iter()
-                .map(|note| {
-                    let labels: Vec<&str> = note.changes.iter().map(|c| c.label.as_str()).collect();
-                    let mut context = format!("{} · {}", version.version, guide.title);
-                    if !labels.is_empty() {
-                        context = format!("{context} · {}", labels.join(", "));
-                    }
-                    Entry(
-                        "note",
-                        note.title.clone(),
-                        format!("{}#{}", guide.url, note.id),
-                        context,
-                        markdown::summary(note.doc.body(), TEXT_LIMIT).text,
-                    )
-                })
-                .collect();
-            entries.extend(notes);
-        }
-    }
+    entries.extend(notes);
     entries
 }
 
@@ -92,15 +98,40 @@ pub fn index_script(entries: &[Entry]) -> String {
     data_script("UPNOTES_SEARCH", &entries)
 }
 
+/// One entry as it appears in the index script (JSON, escaped like [`data_script`]); `serve` keeps
+/// these between rebuilds and joins them with [`index_script_of`].
+pub fn entry_json(entry: &Entry) -> String {
+    escape_json(serde_json::to_string(entry).unwrap_or_else(|_| "null".to_string()))
+}
+
+/// The same script as [`index_script`], from entries already turned into JSON by [`entry_json`]:
+/// no escape can span two entries, as each starts with `[` and ends with `]`.
+pub fn index_script_of<'a>(entries: impl Iterator<Item = &'a str>) -> String {
+    let mut script = String::from("window.UPNOTES_SEARCH = [");
+    for (i, entry) in entries.enumerate() {
+        if i > 0 {
+            script.push(',');
+        }
+        script.push_str(entry);
+    }
+    script.push_str("];\n");
+    script
+}
+
 /// A classic script that sets `window.<variable>` to `value` as JSON; `</` and the JavaScript line
 /// separators are escaped so no text in the data can end a script or break older parsers.
 pub fn data_script(variable: &str, value: &impl Serialize) -> String {
     let json = serde_json::to_string(value).unwrap_or_else(|_| "null".to_string());
-    let json = json
-        .replace("</", "<\\/")
+    format!("window.{variable} = {};\n", escape_json(json))
+}
+
+fn escape_json(json: String) -> String {
+    if !json.contains("</") && !json.contains(['\u{2028}', '\u{2029}']) {
+        return json;
+    }
+    json.replace("</", "<\\/")
         .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029");
-    format!("window.{variable} = {json};\n")
+        .replace('\u{2029}', "\\u2029")
 }
 
 #[cfg(test)]
@@ -120,5 +151,11 @@ mod tests {
         assert!(!script.contains("</script>"));
         assert!(!script.contains('\u{2028}'));
         assert!(script.starts_with("window.UPNOTES_SEARCH = [[\"page\",\"<\\/script><b>\""));
+        let parts: Vec<String> = entries.iter().chain(&entries).map(entry_json).collect();
+        assert_eq!(
+            index_script_of(parts.iter().map(String::as_str)),
+            index_script(&[entries[0].clone(), entries[0].clone()])
+        );
+        assert_eq!(index_script_of(std::iter::empty()), index_script(&[]));
     }
 }

@@ -288,84 +288,108 @@ pub struct NavEntry {
 
 /// The navigation tree: each page under the page of the nearest enclosing folder; a guide's page
 /// lists its path view and version pages (newest first).
+///
+/// Built through an index by URL rather than by searching the tree for each page: `serve` runs
+/// this after every edit, and the search is quadratic on a site of thousands of sibling pages.
 pub fn navigation(site: &Site) -> Vec<NavEntry> {
-    let mut roots = page_tree(&site.pages);
+    let mut tree = NavTree::of(&site.pages);
     for guide in &site.guides {
-        if let Some(entry) = find_entry(&mut roots, &guide.url) {
-            entry.children.push(NavEntry {
-                title: "Upgrade path".to_string(),
-                url: guide.path_url(),
-                children: Vec::new(),
-            });
-            entry
-                .children
-                .extend(guide.versions.iter().map(|v| NavEntry {
-                    title: v.version.name().to_string(),
-                    url: v.url.clone(),
-                    children: Vec::new(),
-                }));
-        }
-    }
-    roots
-}
-
-fn find_entry<'e>(entries: &'e mut [NavEntry], url: &str) -> Option<&'e mut NavEntry> {
-    for entry in entries {
-        if entry.url == url {
-            return Some(entry);
-        }
-        if (url.starts_with(&entry.url) || entry.url.is_empty())
-            && let Some(found) = find_entry(&mut entry.children, url)
-        {
-            return Some(found);
-        }
-    }
-    None
-}
-
-fn page_tree(pages: &[Page]) -> Vec<NavEntry> {
-    let mut order: Vec<&Page> = pages.iter().collect();
-    order.sort_by(|a, b| {
-        (depth(&a.url), a.weight, &a.doc.rel).cmp(&(depth(&b.url), b.weight, &b.doc.rel))
-    });
-    let mut roots: Vec<NavEntry> = Vec::new();
-    for page in order {
-        let entry = NavEntry {
-            title: page.title.clone(),
-            url: page.url.clone(),
-            children: Vec::new(),
-        };
-        if page.url.is_empty() {
-            roots.insert(0, entry);
+        let Some(&at) = tree.by_url.get(guide.url.as_str()) else {
             continue;
-        }
-        match parent_entry(&mut roots, &page.url) {
-            Some(parent) => parent.children.push(entry),
-            None => roots.push(entry),
+        };
+        tree.leaf(at, "Upgrade path".to_string(), guide.path_url());
+        for version in &guide.versions {
+            tree.leaf(at, version.version.name().to_string(), version.url.clone());
         }
     }
-    roots
+    tree.into_entries()
+}
+
+/// The navigation tree as a flat list of entries with the indices of their children.
+struct NavTree<'p> {
+    nodes: Vec<(NavEntry, Vec<usize>)>,
+    roots: Vec<usize>,
+    by_url: HashMap<&'p str, usize>,
+}
+
+impl<'p> NavTree<'p> {
+    /// Pages by depth, then weight, then source path; every page's enclosing folders that have a
+    /// page come before it, so its parent is already placed.
+    fn of(pages: &'p [Page]) -> Self {
+        let mut order: Vec<&Page> = pages.iter().collect();
+        order.sort_by(|a, b| {
+            (depth(&a.url), a.weight, &a.doc.rel).cmp(&(depth(&b.url), b.weight, &b.doc.rel))
+        });
+        let mut tree = NavTree {
+            nodes: Vec::with_capacity(order.len()),
+            roots: Vec::new(),
+            by_url: HashMap::with_capacity(order.len()),
+        };
+        for page in order {
+            let at = tree.nodes.len();
+            let entry = NavEntry {
+                title: page.title.clone(),
+                url: page.url.clone(),
+                children: Vec::new(),
+            };
+            tree.nodes.push((entry, Vec::new()));
+            if page.url.is_empty() {
+                tree.roots.insert(0, at);
+            } else {
+                match tree.enclosing(&page.url) {
+                    Some(parent) => tree.nodes[parent].1.push(at),
+                    None => tree.roots.push(at),
+                }
+            }
+            tree.by_url.insert(page.url.as_str(), at);
+        }
+        tree
+    }
+
+    /// The entry of the nearest enclosing folder of `url` (the home page `""` excluded).
+    fn enclosing(&self, url: &str) -> Option<usize> {
+        let inner = url.strip_suffix('/').unwrap_or(url);
+        inner
+            .rmatch_indices('/')
+            .find_map(|(at, _)| self.by_url.get(&url[..=at]).copied())
+    }
+
+    fn leaf(&mut self, parent: usize, title: String, url: String) {
+        let at = self.nodes.len();
+        let children = Vec::new();
+        self.nodes.push((
+            NavEntry {
+                title,
+                url,
+                children,
+            },
+            Vec::new(),
+        ));
+        self.nodes[parent].1.push(at);
+    }
+
+    fn into_entries(mut self) -> Vec<NavEntry> {
+        let roots = std::mem::take(&mut self.roots);
+        roots.into_iter().map(|at| self.take(at)).collect()
+    }
+
+    fn take(&mut self, at: usize) -> NavEntry {
+        let children = std::mem::take(&mut self.nodes[at].1);
+        let mut entry = std::mem::replace(
+            &mut self.nodes[at].0,
+            NavEntry {
+                title: String::new(),
+                url: String::new(),
+                children: Vec::new(),
+            },
+        );
+        entry.children = children.into_iter().map(|c| self.take(c)).collect();
+        entry
+    }
 }
 
 fn depth(url: &str) -> usize {
     url.matches('/').count()
-}
-
-/// The deepest entry whose URL is a proper folder prefix of `url` (the home page `""` excluded).
-fn parent_entry<'e>(entries: &'e mut [NavEntry], url: &str) -> Option<&'e mut NavEntry> {
-    let index = entries
-        .iter()
-        .position(|e| !e.url.is_empty() && e.url != url && url.starts_with(&e.url))?;
-    let entry = &mut entries[index];
-    if entry
-        .children
-        .iter()
-        .any(|c| c.url != url && url.starts_with(&c.url))
-    {
-        parent_entry(&mut entry.children, url)
-    } else {
-        Some(entry)
-    }
 }
 
 #[cfg(test)]

@@ -294,3 +294,98 @@ fn creating_a_linked_page_renders_the_pages_that_link_to_it() {
     );
     assert_same_as_clean_build(root);
 }
+
+/// The example site plus two pages of its own: `b.md` links to an anchor of `a.md`.
+fn with_linked_pages() -> tempfile::TempDir {
+    let site = example();
+    let dir = site.path().join("content/extra");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("a.md"),
+        "# Alpha\n\nThe first words of alpha.\n\n## Setup\n\nText.\n",
+    )
+    .expect("write a");
+    std::fs::write(
+        dir.join("b.md"),
+        "# Beta\n\nSee [setup](a.md#setup) and [more](gone.md).\n",
+    )
+    .expect("write b");
+    site
+}
+
+fn warns(rebuilt: &Rebuilt, text: &str) -> bool {
+    rebuilt
+        .warnings
+        .iter()
+        .any(|w| w.to_string().contains(text))
+}
+
+fn output(root: &Path, rel: &str) -> String {
+    std::fs::read_to_string(root.join("site").join(rel)).expect("output file")
+}
+
+#[test]
+fn a_title_edit_changes_the_navigation() {
+    let site = with_linked_pages();
+    let mut session = session(site.path());
+    assert!(output(site.path(), "nav.js").contains("\"Alpha\""));
+    edit(site.path(), "content/extra/a.md", "# Alpha", "# Aleph");
+    let rebuilt = rebuild(&mut session, SourceKind::Content, "content/extra/a.md");
+    assert!(rebuilt.written.contains(&"nav.js".to_string()));
+    let nav = output(site.path(), "nav.js");
+    assert!(nav.contains("\"Aleph\"") && !nav.contains("\"Alpha\""));
+    assert_same_as_clean_build(site.path());
+}
+
+#[test]
+fn link_warnings_follow_the_edits_of_either_end_of_the_link() {
+    let site = with_linked_pages();
+    let root = site.path();
+    let mut session = session(root);
+    let b = "content/extra/b.md";
+    let a = "content/extra/a.md";
+    // Removing the anchor from `a.md` makes the unchanged `b.md` warn.
+    edit(root, a, "## Setup", "## Install");
+    let rebuilt = rebuild(&mut session, SourceKind::Content, a);
+    assert!(warns(&rebuilt, "has no anchor `#setup`"), "{rebuilt:?}");
+    assert!(warns(&rebuilt, "broken link `gone.md`"));
+    assert_same_as_clean_build(root);
+    // Bringing it back clears the warning again.
+    edit(root, a, "## Install", "## Setup");
+    let rebuilt = rebuild(&mut session, SourceKind::Content, a);
+    assert!(!warns(&rebuilt, "has no anchor"), "{rebuilt:?}");
+    // Fixing the broken link in `b.md` clears its warning.
+    edit(root, b, "(gone.md)", "(a.md)");
+    let rebuilt = rebuild(&mut session, SourceKind::Content, b);
+    assert!(!warns(&rebuilt, "broken link `gone.md`"), "{rebuilt:?}");
+    // Creating the missing page clears a warning of a page that did not change.
+    edit(root, b, "(a.md)", "(c.md)");
+    let rebuilt = rebuild(&mut session, SourceKind::Content, b);
+    assert!(warns(&rebuilt, "broken link `c.md`"));
+    std::fs::write(root.join("content/extra/c.md"), "# Gamma\n").expect("write c");
+    let rebuilt = rebuild(&mut session, SourceKind::Content, "content/extra/c.md");
+    assert!(!warns(&rebuilt, "broken link `c.md`"), "{rebuilt:?}");
+    assert_same_as_clean_build(root);
+}
+
+#[test]
+fn a_search_entry_changes_with_its_page_text() {
+    let site = with_linked_pages();
+    let root = site.path();
+    let mut session = session(root);
+    assert!(output(root, "search-index.js").contains("The first words of alpha."));
+    edit(
+        root,
+        "content/extra/a.md",
+        "The first words of alpha.",
+        "Other words.",
+    );
+    let rebuilt = rebuild(&mut session, SourceKind::Content, "content/extra/a.md");
+    assert!(rebuilt.written.contains(&"search-index.js".to_string()));
+    let index = output(root, "search-index.js");
+    assert!(index.contains("Other words.") && !index.contains("The first words of alpha."));
+    assert_same_as_clean_build(root);
+    edit(root, NOTE, "", "A new first line of the note.\n\n");
+    rebuild(&mut session, SourceKind::Content, NOTE);
+    assert_same_as_clean_build(root);
+}

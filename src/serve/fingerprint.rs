@@ -133,6 +133,11 @@ impl Inputs {
         hasher.finish()
     }
 
+    /// The hash of the site's link targets.
+    pub fn targets(&self) -> u64 {
+        self.targets
+    }
+
     fn template(&self, name: &str) -> u64 {
         self.templates.get(name).copied().unwrap_or_default()
     }

@@ -4,6 +4,7 @@
 //! The rebuild loop runs on the calling thread and owns the [`session::Session`]; the server runs
 //! on its own thread and sees only the [`server::Status`] the loop publishes after each rebuild.
 
+pub mod derived;
 pub mod fingerprint;
 pub mod server;
 pub mod session;

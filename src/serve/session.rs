@@ -7,13 +7,14 @@
 //! writes. The first build goes through a staging folder like `build`; later ones update the
 //! output in place, and only once the whole rebuild succeeded.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use super::derived::{Derived, Since};
 use super::fingerprint::{Inputs, bytes_hash, template_hashes, template_sources};
 use super::watch::{Changed, SourceKind};
 use crate::build::{self, BuildOptions, Emit, Job, RenderOutcome, Reuse};
@@ -45,6 +46,8 @@ struct Last {
     statics: HashMap<PathBuf, String>,
     /// Its warnings, sorted.
     warnings: Vec<Diagnostic>,
+    /// Its link problems and search entries, by source.
+    derived: Derived,
 }
 
 /// A page as last rendered: its fingerprint, what rendering it left, and its links' resolutions.
@@ -315,6 +318,7 @@ struct Emitted {
     /// Files whose bytes differ from the last build's.
     pending: HashMap<String, Vec<u8>>,
     statics: HashMap<PathBuf, String>,
+    derived: Derived,
 }
 
 /// Runs [`build::emit`] with the session's cache and sink; fails on any error diagnostic.
@@ -332,6 +336,9 @@ fn emit_site(
         old: previous.map_or(&no_pages, |l| &l.pages),
         kept: Mutex::default(),
         fresh: Mutex::default(),
+        derived: previous.map(|l| &l.derived),
+        links: Mutex::default(),
+        search: Mutex::default(),
     };
     let sink = Collect {
         staging,
@@ -359,6 +366,11 @@ fn emit_site(
     if diagnostics.has_errors() {
         return Err(Error::Content(diagnostics));
     }
+    let derived = Derived::new(
+        prepared.inputs.targets(),
+        into_inner(cache.links),
+        into_inner(cache.search),
+    );
     let kept = into_inner(cache.kept);
     let mut produced = into_inner(sink.produced);
     for rel in &kept {
@@ -375,6 +387,7 @@ fn emit_site(
         produced,
         pending: into_inner(sink.pending),
         statics: into_inner(sink.statics),
+        derived,
     })
 }
 
@@ -395,6 +408,7 @@ fn remember(rebuilt: &Rebuilt, emitted: Emitted, previous: Option<Last>) -> Last
         pages,
         statics: emitted.statics,
         warnings: emitted.warnings,
+        derived: emitted.derived,
     }
 }
 
@@ -442,6 +456,35 @@ struct Cache<'a> {
     old: &'a HashMap<String, Cached>,
     kept: Mutex<Vec<String>>,
     fresh: Mutex<HashMap<String, Cached>>,
+    /// What the last build derived from its sources, and what this one does.
+    derived: Option<&'a Derived>,
+    links: Mutex<HashMap<PathBuf, (String, crate::links::Checked)>>,
+    search: Mutex<HashMap<String, Vec<String>>>,
+}
+
+impl Cache<'_> {
+    /// Runs `f` with what changed since the last build: the pages rendered now, and the URLs of
+    /// those whose anchors differ from their last rendering's.
+    fn since<T>(&self, f: impl FnOnce(&Since<'_>) -> T) -> T {
+        let fresh = lock(&self.fresh);
+        let rendered: HashSet<String> = fresh.keys().cloned().collect();
+        let anchors_changed: HashSet<String> = fresh
+            .iter()
+            .filter(|(rel, now)| {
+                self.old
+                    .get(*rel)
+                    .is_none_or(|was| was.outcome.anchors != now.outcome.anchors)
+            })
+            .map(|(_, now)| now.outcome.url.clone())
+            .collect();
+        drop(fresh);
+        f(&Since {
+            old: self.derived,
+            rendered: &rendered,
+            anchors_changed: &anchors_changed,
+            targets: self.inputs.targets(),
+        })
+    }
 }
 
 impl Reuse for Cache<'_> {
@@ -479,6 +522,18 @@ impl Reuse for Cache<'_> {
             links: page.links.clone(),
         };
         lock(&self.fresh).insert(job.output(), cached);
+    }
+
+    fn check_links(&self, site: &Site, anchors: &crate::links::Anchors) -> Vec<Diagnostic> {
+        let (problems, links) = self.since(|since| since.check_links(site, anchors));
+        *lock(&self.links) = links;
+        problems
+    }
+
+    fn search_index(&self, site: &Site) -> String {
+        let (script, search) = self.since(|since| since.search_index(site));
+        *lock(&self.search) = search;
+        script
     }
 }
 
