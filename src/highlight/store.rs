@@ -1,10 +1,13 @@
 //! A persistent, content-addressed cache of highlighted blocks, so a rebuild does not highlight
 //! again the code that an earlier build (of any site, in any process) already highlighted.
 //!
-//! One file, `highlight-v1.pack`, in `$UPNOTES_CACHE_DIR`, else `$XDG_CACHE_HOME/upnotes`, else
-//! `~/.cache/upnotes` (`UPNOTES_CACHE_DIR=` with an empty value turns the cache off). It is safe to
-//! delete at any time. The file is a log of records, each a 32-byte header (magic, key, payload
-//! length, payload checksum) and the payload: the highlighted block. The key hashes the
+//! Two files, `highlight-v1.pack` and `highlight-v1.index`, in `$UPNOTES_CACHE_DIR`, else
+//! `$XDG_CACHE_HOME/upnotes`, else `~/.cache/upnotes` (`UPNOTES_CACHE_DIR=` with an empty value
+//! turns the cache off). They are safe to delete at any time. The pack is a log of records, each a
+//! 32-byte header (magic, key, payload length, payload checksum) and the payload: the highlighted
+//! block. The index repeats each record's key, place and checksum in 36 fixed bytes, so opening
+//! the cache is one read of the index, however large the pack (without it, a process would read
+//! every record header before highlighting its first block). The key hashes the
 //! highlighter's own fingerprint (its source, grammars and dependency versions, computed when
 //! upnotes is compiled), the info string and the code, so a changed highlighter never reads an old
 //! block. Records are only ever appended (one `write` each, with `O_APPEND`, so concurrent builds
@@ -13,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
@@ -26,6 +29,12 @@ include!(concat!(env!("OUT_DIR"), "/highlighter_fingerprint.rs"));
 
 /// File name of the pack inside the cache folder; the version changes with the record format.
 pub const FILE_NAME: &str = "highlight-v1.pack";
+
+/// File name of the pack's index.
+pub const INDEX_NAME: &str = "highlight-v1.index";
+
+/// Bytes of one index entry: key, payload offset, payload length, checksum.
+const ENTRY_LEN: usize = 36;
 
 /// Past this size the pack is emptied when a process opens it (a 10,000-page site with three
 /// blocks a page needs about 100 MiB).
@@ -47,6 +56,7 @@ struct Entry {
 #[derive(Debug)]
 pub struct Store {
     file: File,
+    index_file: File,
     index: HashMap<u128, Entry>,
     /// Serialises this process's appends (one `write` per record keeps other processes apart).
     append: Mutex<()>,
@@ -91,26 +101,33 @@ pub fn key(styling: &str, info: &str, code: &str) -> u128 {
 }
 
 impl Store {
-    /// Opens (creating if needed) the pack in `dir` and indexes its records.
+    /// Opens (creating if needed) the pack in `dir` and reads its index.
     pub fn open(dir: &Path) -> std::io::Result<Store> {
         std::fs::create_dir_all(dir)?;
-        let file = File::options()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(dir.join(FILE_NAME))?;
-        let (index, valid) = read_index(&file)?;
+        let options = {
+            let mut options = File::options();
+            options.read(true).append(true).create(true);
+            options
+        };
+        let file = options.open(dir.join(FILE_NAME))?;
+        let index_file = options.open(dir.join(INDEX_NAME))?;
         let size = file.metadata()?.len();
-        if size > MAX_FILE || valid < size {
-            trim(&file, if size > MAX_FILE { 0 } else { valid });
-        }
         let index = if size > MAX_FILE {
+            trim(&file, 0);
+            trim(&index_file, 0);
             HashMap::new()
         } else {
-            index
+            let mut bytes = Vec::new();
+            (&index_file).read_to_end(&mut bytes)?;
+            if bytes.is_empty() && size > 0 {
+                rebuild_index(&file, &index_file, size)?
+            } else {
+                parse_index(&bytes, size)
+            }
         };
         Ok(Store {
             file,
+            index_file,
             index,
             append: Mutex::new(()),
         })
@@ -154,7 +171,19 @@ impl Store {
         if let Ok(_guard) = self.append.lock()
             && self.file.lock_shared().is_ok()
         {
-            let _ = (&self.file).write_all(&record);
+            // With O_APPEND the write lands at the end, wherever other processes left it, and
+            // leaves this handle's position just after it: that tells where the payload is.
+            let at = (&self.file)
+                .write_all(&record)
+                .and_then(|()| (&self.file).stream_position());
+            if let Ok(end) = at {
+                let entry = Entry {
+                    offset: end - payload.len() as u64,
+                    len,
+                    checksum: xxh3_64(&payload),
+                };
+                let _ = (&self.index_file).write_all(&entry_bytes(key, &entry));
+            }
             let _ = self.file.unlock();
         }
     }
@@ -187,6 +216,57 @@ fn trim(file: &File, len: u64) {
         let _ = file.set_len(len);
         let _ = file.unlock();
     }
+}
+
+/// One index entry.
+fn entry_bytes(key: u128, entry: &Entry) -> [u8; ENTRY_LEN] {
+    let mut bytes = [0u8; ENTRY_LEN];
+    bytes[..16].copy_from_slice(&key.to_le_bytes());
+    bytes[16..24].copy_from_slice(&entry.offset.to_le_bytes());
+    bytes[24..28].copy_from_slice(&entry.len.to_le_bytes());
+    bytes[28..].copy_from_slice(&entry.checksum.to_le_bytes());
+    bytes
+}
+
+/// The entries of an index, but those that point past the end of the pack (`size`); a torn last
+/// entry is ignored. The first entry for a key wins.
+fn parse_index(bytes: &[u8], size: u64) -> HashMap<u128, Entry> {
+    let mut index = HashMap::with_capacity(bytes.len() / ENTRY_LEN);
+    for chunk in bytes.chunks_exact(ENTRY_LEN) {
+        let number = |range: std::ops::Range<usize>| {
+            let mut buf = [0u8; 16];
+            buf[..range.len()].copy_from_slice(&chunk[range]);
+            u128::from_le_bytes(buf)
+        };
+        let entry = Entry {
+            offset: number(16..24) as u64,
+            len: number(24..28) as u32,
+            checksum: number(28..36) as u64,
+        };
+        if entry.offset.saturating_add(u64::from(entry.len)) <= size {
+            index.entry(number(0..16)).or_insert(entry);
+        }
+    }
+    index
+}
+
+/// A pack without an index (the index was deleted): scans the pack, drops a torn tail, and
+/// writes the index again.
+fn rebuild_index(
+    file: &File,
+    index_file: &File,
+    size: u64,
+) -> std::io::Result<HashMap<u128, Entry>> {
+    let (index, valid) = read_index(file)?;
+    if valid < size {
+        trim(file, valid);
+    }
+    let mut bytes = Vec::with_capacity(index.len() * ENTRY_LEN);
+    for (key, entry) in &index {
+        bytes.extend_from_slice(&entry_bytes(*key, entry));
+    }
+    let _ = (&*index_file).write_all(&bytes);
+    Ok(index)
 }
 
 /// Indexes the records of `file` up to the first one that is not whole (a torn append, or bytes
@@ -301,12 +381,27 @@ mod tests {
         let store = Store::open(dir.path()).expect("reopen");
         assert_eq!(store.get(1), None, "checksum mismatch must be a miss");
         assert_eq!(store.get(2), None, "torn record must be ignored");
-        // The torn record was cut off, so a record appended now is found by the next open.
+        // A record appended after the torn one is found by the next open; the torn one never.
         store.put(3, &block("<pre>third</pre>", None));
         drop(store);
         let store = Store::open(dir.path()).expect("reopen");
-        assert_eq!(store.len(), 2);
+        assert_eq!(store.get(2), None);
         assert_eq!(store.get(3), Some(block("<pre>third</pre>", None)));
+    }
+
+    #[test]
+    fn a_deleted_index_is_rebuilt_from_the_pack() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        store.put(7, &block("<pre>seven</pre>", None));
+        store.put(8, &block("<pre>eight</pre>", Some("x")));
+        drop(store);
+        std::fs::remove_file(dir.path().join(INDEX_NAME)).expect("rm");
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.get(8), Some(block("<pre>eight</pre>", Some("x"))));
+        drop(store);
+        let index = std::fs::metadata(dir.path().join(INDEX_NAME)).expect("index");
+        assert_eq!(index.len(), 2 * ENTRY_LEN as u64, "written again");
     }
 
     #[test]
