@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify::event::{CreateKind, EventKind, MetadataKind, ModifyKind, RemoveKind};
 use notify::{Event, RecommendedWatcher, RecursiveMode};
@@ -30,6 +30,15 @@ const BULK: usize = 8;
 /// ...and the batch waits this long for quiet instead, so hundreds of files are one rebuild even
 /// when a busy machine pauses the writer.
 const BULK_QUIET: Duration = Duration::from_millis(300);
+
+/// However busy the sources are, a batch ends this long after its first change, so a steady
+/// stream of saves (a generator rewriting files, an autosave) still shows up in the preview.
+const LONGEST: Duration = Duration::from_secs(2);
+
+/// How long a batch of `changes` waits for the next source change before it ends.
+fn quiet_for(changes: usize) -> Duration {
+    if changes >= BULK { BULK_QUIET } else { QUIET }
+}
 
 /// What kind of source a changed path is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -191,14 +200,22 @@ impl Watcher {
             let result = self.events.recv().ok()?;
             self.absorb(result, &mut changes);
         }
+        // Only a source change extends the burst: files and folders are opened all the time (the
+        // build's own reads, an editor's indexer, `ls` or `git status` in a loop), and if their
+        // events counted, a reader that never pauses for the quiet time would hold off every
+        // rebuild.
+        let cut = Instant::now() + LONGEST;
+        let mut quiet_until = Instant::now() + quiet_for(changes.len());
         loop {
-            let quiet = if changes.len() >= BULK {
-                BULK_QUIET
-            } else {
-                QUIET
-            };
-            match self.events.recv_timeout(quiet) {
-                Ok(result) => self.absorb(result, &mut changes),
+            let left = quiet_until
+                .min(cut)
+                .saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(result) => {
+                    if self.absorb(result, &mut changes) {
+                        quiet_until = Instant::now() + quiet_for(changes.len());
+                    }
+                }
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => return None,
             }
@@ -210,15 +227,21 @@ impl Watcher {
         Some(changes)
     }
 
-    fn absorb(&self, result: DebounceEventResult, changes: &mut BTreeSet<Changed>) {
+    /// Adds the sources the events touch; true when there was one.
+    fn absorb(&self, result: DebounceEventResult, changes: &mut BTreeSet<Changed>) -> bool {
         match result {
             Ok(events) => {
+                let mut touched = false;
                 for event in &events {
-                    changes.extend(classify(event, &self.layout));
+                    let sources = classify(event, &self.layout);
+                    touched |= !sources.is_empty();
+                    changes.extend(sources);
                 }
+                touched
             }
             Err(_) => {
                 changes.insert(unknown());
+                true
             }
         }
     }
@@ -253,6 +276,8 @@ fn watch_error(path: &Path, e: &notify::Error) -> Error {
 mod tests {
     use super::*;
     use notify::event::{AccessKind, AccessMode, DataChange, Flag, RenameMode};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     fn layout() -> Layout {
         Layout {
@@ -364,5 +389,95 @@ mod tests {
         );
         let overflow = event(EventKind::Other, &[]).set_flag(Flag::Rescan);
         assert_eq!(classify(&overflow, &layout())[0].kind, SourceKind::Unknown);
+    }
+
+    #[test]
+    fn a_reader_that_never_pauses_does_not_hold_off_the_batch() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().canonicalize().expect("root");
+        std::fs::create_dir_all(root.join("content")).expect("mkdir");
+        let read: Vec<PathBuf> = (0..20)
+            .map(|i| root.join(format!("content/read-{i}.md")))
+            .collect();
+        for path in &read {
+            std::fs::write(path, "read").expect("write");
+        }
+        let layout = Layout {
+            root: root.clone(),
+            output: root.join("site"),
+        };
+        let mut watcher = Watcher::start(layout).expect("watch");
+        // Opens one source after the other, each every 100 ms: slower than the debouncer merges
+        // (so each open comes through) and together far more often than the quiet time.
+        let stop = Arc::new(AtomicBool::new(false));
+        let reader = {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let until = Instant::now() + Duration::from_secs(20);
+                for path in read.iter().cycle() {
+                    if stop.load(Ordering::Relaxed) || Instant::now() > until {
+                        break;
+                    }
+                    let _ = std::fs::read(path);
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        std::fs::write(root.join("content/a.md"), "a").expect("write");
+        let batch = watcher.next_batch().expect("a batch");
+        let waited = started.elapsed();
+        stop.store(true, Ordering::Relaxed);
+        reader.join().expect("reader");
+        assert!(
+            batch.contains(&Changed {
+                kind: SourceKind::Content,
+                path: PathBuf::from("content/a.md"),
+            }),
+            "{batch:?}"
+        );
+        assert!(
+            waited < Duration::from_secs(5),
+            "the batch ended only after {waited:?}, when the reads stopped"
+        );
+    }
+
+    #[test]
+    fn a_steady_stream_of_saves_does_not_hold_off_the_batch() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().canonicalize().expect("root");
+        std::fs::create_dir_all(root.join("content")).expect("mkdir");
+        let layout = Layout {
+            root: root.clone(),
+            output: root.join("site"),
+        };
+        let mut watcher = Watcher::start(layout).expect("watch");
+        // Saves a different page every 10 ms, for much longer than a batch may last.
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let until = Instant::now() + Duration::from_secs(20);
+                for i in (0..20).cycle() {
+                    if stop.load(Ordering::Relaxed) || Instant::now() > until {
+                        break;
+                    }
+                    let _ = std::fs::write(root.join(format!("content/p{i}.md")), "p");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            })
+        };
+        let started = Instant::now();
+        let batch = watcher.next_batch().expect("a batch");
+        let waited = started.elapsed();
+        let still_writing = !writer.is_finished();
+        stop.store(true, Ordering::Relaxed);
+        writer.join().expect("writer");
+        assert!(batch.len() > 1, "{batch:?}");
+        assert!(
+            still_writing && waited < Duration::from_secs(10),
+            "the batch took {waited:?}: the stream held it until it stopped"
+        );
     }
 }

@@ -7,6 +7,7 @@ mod support;
 mod client;
 mod edits;
 mod http;
+mod soak;
 
 use std::path::Path;
 
