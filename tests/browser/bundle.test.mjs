@@ -59,6 +59,31 @@ test("navigate from the home page to the guide, a version page and back", async 
   await page.close();
 });
 
+test("the navigation draws the current page's branch, and a closed folder when it is opened", async () => {
+  const { page, errors } = await openPage();
+  await page.goto(home());
+  // Only the top level exists until a folder is opened: a 10,000-page site must not build
+  // 10,000 hidden links on every page load.
+  assert.equal(await page.locator("#site-nav a").count(), 3);
+  const folder = page.locator("#site-nav button.nav-folder");
+  assert.equal(await folder.getAttribute("aria-expanded"), "false");
+  await folder.click();
+  assert.equal(await folder.getAttribute("aria-expanded"), "true");
+  assert.ok(await page.locator("#site-nav a:has-text('0.27.x')").isVisible());
+  await folder.click();
+  assert.equal(await page.locator("#site-nav a:has-text('0.27.x')").isVisible(), false);
+
+  await page.goto(fileUrl(path.join(site.dir, "bundle/upgrades/0.27.x/index.html")));
+  const current = page.locator("#site-nav a[aria-current=page]");
+  assert.equal(await current.textContent(), "0.27.x");
+  assert.ok(await current.isVisible());
+  // Previous and next follow the navigation order, closed folders included.
+  assert.equal(await page.locator("[data-pager] a[rel=prev]").textContent(), "Previous0.28.x");
+  assert.equal(await page.locator("[data-pager] a[rel=next]").textContent(), "Next0.26.x");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("search finds a note and lands on its anchor", async () => {
   const { page, errors } = await openPage();
   await page.goto(fileUrl(path.join(site.dir, "bundle/upgrades/0.20.x/index.html")));

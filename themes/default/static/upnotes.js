@@ -72,31 +72,53 @@
     setFolder(button, list, list.hidden);
   }
 
-  /* Builds one <ul>; returns it and whether it contains the current page. */
-  function buildList(items, depth) {
-    var ul = el("ul", depth ? "nav-list" : "nav-list nav-root");
+  /* Walks the navigation data once, without touching the page: collects every page for
+     previous/next and marks the items on the way to the current page (item.open). */
+  function scan(items) {
     var containsCurrent = false;
     for (var i = 0; i < items.length; i++) {
       var item = items[i];
       if (!item || typeof item !== "object") {
         continue;
       }
-      var title = item.title != null && item.title !== "" ? String(item.title) : String(item.url || "Home");
+      var hasUrl = item.url != null;
+      var here = current !== null && hasUrl && !isExternal(String(item.url)) && normalize(item.url) === current;
+      item.here = here;
+      if (hasUrl && !isExternal(String(item.url))) {
+        pages.push({ title: titleOf(item), href: href(item.url), here: here });
+      }
+      var below = item.children && item.children.length ? scan(item.children) : false;
+      item.open = here || below;
+      containsCurrent = containsCurrent || item.open;
+    }
+    return containsCurrent;
+  }
+
+  function titleOf(item) {
+    return item.title != null && item.title !== "" ? String(item.title) : String(item.url || "Home");
+  }
+
+  /* Builds one <ul>. The lists of closed folders are only built when first opened: a large site
+     would otherwise build every one of its links, hidden, on every page load. */
+  function buildList(items, depth) {
+    var ul = el("ul", depth ? "nav-list" : "nav-list nav-root");
+    for (var i = 0; i < items.length; i++) {
+      var item = items[i];
+      if (!item || typeof item !== "object") {
+        continue;
+      }
+      var title = titleOf(item);
       var li = el("li", "nav-item");
       var row = el("div", "nav-row");
       var hasUrl = item.url != null;
-      var here = current !== null && hasUrl && !isExternal(String(item.url)) && normalize(item.url) === current;
       var label;
       li.appendChild(row);
       if (hasUrl) {
         label = el("a", "nav-link", title);
         label.href = href(item.url);
-        if (here) {
+        if (item.here) {
           label.setAttribute("aria-current", "page");
           currentLink = label;
-        }
-        if (!isExternal(String(item.url))) {
-          pages.push({ title: title, href: label.getAttribute("href"), here: here });
         }
       } else {
         label = el("button", "nav-label", title);
@@ -106,27 +128,40 @@
 
       var children = item.children;
       if (children && children.length) {
-        var sub = buildList(children, depth + 1);
+        var sub = item.open ? buildList(children, depth + 1) : el("ul", "nav-list");
         var button = el("button", "nav-folder");
         button.type = "button";
         button.id = "nav-folder-" + ++folderCount;
-        sub.list.id = "nav-list-" + folderCount;
-        sub.list.setAttribute("aria-labelledby", button.id);
-        button.setAttribute("aria-controls", sub.list.id);
+        sub.id = "nav-list-" + folderCount;
+        sub.setAttribute("aria-labelledby", button.id);
+        button.setAttribute("aria-controls", sub.id);
         button.setAttribute("aria-label", title);
-        setFolder(button, sub.list, here || sub.containsCurrent);
-        button.addEventListener("click", toggleFolder.bind(null, button, sub.list));
+        setFolder(button, sub, item.open);
+        var toggle = openLazily(button, sub, item.open ? null : children, depth + 1);
+        button.addEventListener("click", toggle);
         if (!hasUrl) {
-          label.addEventListener("click", toggleFolder.bind(null, button, sub.list));
+          label.addEventListener("click", toggle);
         }
         row.appendChild(button);
-        li.appendChild(sub.list);
-        containsCurrent = containsCurrent || sub.containsCurrent;
+        li.appendChild(sub);
       }
-      containsCurrent = containsCurrent || here;
       ul.appendChild(li);
     }
-    return { list: ul, containsCurrent: containsCurrent };
+    return ul;
+  }
+
+  /* A folder's toggle: the first opening fills the list from `children` (unless built already). */
+  function openLazily(button, list, children, depth) {
+    return function () {
+      if (children) {
+        var built = buildList(children, depth);
+        while (built.firstChild) {
+          list.appendChild(built.firstChild);
+        }
+        children = null;
+      }
+      toggleFolder(button, list);
+    };
   }
 
   function renderNav() {
@@ -137,11 +172,12 @@
     if (!data || typeof data.length !== "number" || !data.length) {
       data = [{ title: "Home", url: "" }];
     }
+    scan(data);
     var built = buildList(data, 0);
     while (nav.firstChild) {
       nav.removeChild(nav.firstChild);
     }
-    nav.appendChild(built.list);
+    nav.appendChild(built);
     if (currentLink) {
       var top = currentLink.offsetTop - nav.clientHeight / 3;
       if (currentLink.offsetTop + currentLink.offsetHeight > nav.clientHeight) {
