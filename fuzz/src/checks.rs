@@ -183,7 +183,17 @@ pub fn markdown_page(data: &[u8]) {
         text: &text,
         first_line,
     };
-    let rendered = markdown::render(source, &links);
+    // Spans for every bundled theme, or only for the default pair (what a site without a
+    // `highlight` setting gets).
+    let rendered = if selector & 4 != 0 {
+        let styling = upnotes::highlight::Styling::for_themes(
+            upnotes::highlight::DEFAULT_LIGHT_THEME,
+            upnotes::highlight::DEFAULT_DARK_THEME,
+        );
+        markdown::render_for(source, &links, styling)
+    } else {
+        markdown::render(source, &links)
+    };
     let last_line = first_line + line_count(&text);
     for (position, message) in &rendered.warnings {
         assert!(
