@@ -355,12 +355,15 @@ fn emit_site(
         options: RenderOptions::default(),
     };
     let mut diagnostics = loaded.diagnostics.clone();
+    // The first build renders everything: on a large site it takes seconds, so it shows progress.
+    let progress = staging
+        .map(|_| crate::progress::Progress::on_stderr(build::jobs(&loaded.site).len(), "pages"));
     let input = Emit {
         renderer: &renderer,
         theme: &loaded.theme,
         config: &loaded.config,
         reuse: Some(&cache),
-        progress: None,
+        progress: progress.as_ref(),
     };
     let (pages, files) = build::emit(&input, &sink, &mut diagnostics)?;
     if diagnostics.has_errors() {
