@@ -93,12 +93,13 @@ fn markdown(c: &mut Criterion) {
             },
             |texts| {
                 for text in &texts {
-                    black_box(markdown::render(
+                    black_box(markdown::render_for(
                         Source {
                             text,
                             first_line: 4,
                         },
                         &KeepLinks,
+                        site_styling(),
                     ));
                 }
             },
@@ -108,12 +109,13 @@ fn markdown(c: &mut Criterion) {
     group.bench_function("code_as_text", |b| {
         b.iter(|| {
             for text in &plain {
-                black_box(markdown::render(
+                black_box(markdown::render_for(
                     Source {
                         text,
                         first_line: 4,
                     },
                     &KeepLinks,
+                    site_styling(),
                 ));
             }
         });
@@ -143,12 +145,13 @@ fn templates(c: &mut Criterion) {
         .iter()
         .find(|p| p.layout == "documentation")
         .expect("a documentation page");
-    let rendered = markdown::render(
+    let rendered = markdown::render_for(
         Source {
             text: page.doc.body(),
             first_line: page.doc.body_line,
         },
         &KeepLinks,
+        site_styling(),
     );
     let mut group = c.benchmark_group("template");
     group.throughput(Throughput::Elements(1));
@@ -191,3 +194,11 @@ fn templates(c: &mut Criterion) {
 
 criterion_group!(benches, front_matter, markdown, templates);
 criterion_main!(benches);
+
+/// What a site with the default themes highlights for, as `build` does.
+fn site_styling() -> &'static upnotes::highlight::Styling {
+    upnotes::highlight::Styling::for_themes(
+        upnotes::highlight::DEFAULT_LIGHT_THEME,
+        upnotes::highlight::DEFAULT_DARK_THEME,
+    )
+}

@@ -313,32 +313,43 @@ fn render_all(
         .par_iter()
         .with_max_len(1)
         .map(|job| {
+            let outcome = render_job(renderer, sink, reuse, job);
             if let Some(progress) = progress {
                 progress.tick();
             }
-            if let Some(outcome) = reuse.and_then(|r| r.reuse(job)) {
-                return Ok(outcome);
-            }
-            let rendered = match job {
-                Job::Page(page) => renderer.page(page)?,
-                Job::Version(guide, version) => renderer.version_page(guide, version)?,
-                Job::Path(guide) => renderer.path_page(guide)?,
-            };
-            if let Some(sink) = sink {
-                sink.write(&rendered.output, rendered.html.as_bytes())
-                    .map_err(|e| Diagnostic::error(&rendered.output, e.to_string()))?;
-            }
-            let outcome = RenderOutcome {
-                url: rendered.output.trim_end_matches("index.html").to_string(),
-                anchors: links::html_anchors(&rendered.html),
-                warnings: rendered.warnings.clone(),
-            };
-            if let Some(reuse) = reuse {
-                reuse.rendered(job, &rendered, &outcome);
-            }
-            Ok(outcome)
+            outcome
         })
         .collect()
+}
+
+/// Renders one job (or takes `reuse`'s unchanged outcome) and writes it to `sink`.
+fn render_job(
+    renderer: &Renderer<'_>,
+    sink: Option<&dyn Sink>,
+    reuse: Option<&dyn Reuse>,
+    job: &Job<'_>,
+) -> std::result::Result<RenderOutcome, Diagnostic> {
+    if let Some(outcome) = reuse.and_then(|r| r.reuse(job)) {
+        return Ok(outcome);
+    }
+    let rendered = match job {
+        Job::Page(page) => renderer.page(page)?,
+        Job::Version(guide, version) => renderer.version_page(guide, version)?,
+        Job::Path(guide) => renderer.path_page(guide)?,
+    };
+    if let Some(sink) = sink {
+        sink.write(&rendered.output, rendered.html.as_bytes())
+            .map_err(|e| Diagnostic::error(&rendered.output, e.to_string()))?;
+    }
+    let outcome = RenderOutcome {
+        url: rendered.output.trim_end_matches("index.html").to_string(),
+        anchors: links::html_anchors(&rendered.html),
+        warnings: rendered.warnings.clone(),
+    };
+    if let Some(reuse) = reuse {
+        reuse.rendered(job, &rendered, &outcome);
+    }
+    Ok(outcome)
 }
 
 /// Sorts render results into the page count, the anchors by URL and the diagnostics.

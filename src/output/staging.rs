@@ -91,7 +91,9 @@ impl Staging {
     /// Copies the file at `from` to site-relative `rel` unless it is already there.
     pub fn copy(&self, rel: &str, from: &Path) -> Result<()> {
         let path = self.claim(rel)?;
-        if self.existing.contains(rel) && same_file_contents(from, &path) {
+        if self.existing.contains(rel)
+            && std::fs::read(from).is_ok_and(|bytes| holds(&path, &bytes))
+        {
             return Ok(());
         }
         make_room(&self.dir, &path)?;
@@ -210,15 +212,6 @@ fn survey(dir: &Path) -> Result<HashSet<String>> {
 fn holds(path: &Path, bytes: &[u8]) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.len() == bytes.len() as u64)
         && std::fs::read(path).is_ok_and(|old| old == bytes)
-}
-
-fn same_file_contents(a: &Path, b: &Path) -> bool {
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(ma), Ok(mb)) if ma.len() == mb.len() => {
-            matches!((std::fs::read(a), std::fs::read(b)), (Ok(x), Ok(y)) if x == y)
-        }
-        _ => false,
-    }
 }
 
 /// Makes sure `path` can be written: its parents are folders (a file of an older build in the
