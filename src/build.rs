@@ -11,6 +11,7 @@ use crate::content::{self, LoadOptions};
 use crate::error::{Diagnostic, Diagnostics, Error, Result, Severity};
 use crate::guide::{Guide, outputs};
 use crate::links;
+use crate::markdown;
 use crate::output::{OutputOptions, Sink, Staging};
 use crate::publish;
 use crate::render::{self, RenderOptions, Renderer, SiteContext};
@@ -75,6 +76,15 @@ pub struct Loaded {
 
 /// Loads config, content and templates and validates them, writing nothing (`upnotes check`).
 pub fn load(root: &Path, drafts: bool) -> Result<Loaded> {
+    load_with(root, drafts, None)
+}
+
+/// [`load`], reusing the documents `parsed` holds whose files did not change (`serve`, `watch`).
+pub fn load_with(
+    root: &Path,
+    drafts: bool,
+    parsed: Option<&mut content::Parsed>,
+) -> Result<Loaded> {
     let mut diagnostics = Diagnostics::new();
     let config = match Config::load(root) {
         Ok(config) => config,
@@ -84,7 +94,7 @@ pub fn load(root: &Path, drafts: bool) -> Result<Loaded> {
             Config::default()
         }
     };
-    let content = content::load(root, LoadOptions { drafts }, &mut diagnostics);
+    let content = content::load_with(root, LoadOptions { drafts }, &mut diagnostics, parsed);
     let site = site::assemble(content, &config, &mut diagnostics);
     let theme = Theme::load(root, &config.theme).map_err(|d| {
         diagnostics.push(d);
@@ -228,14 +238,23 @@ pub fn emit(
     } = *input;
     let site = renderer.model;
     let rendered = render_all(renderer, Some(sink), reuse, progress);
-    let (pages, anchors) = collect_rendered(rendered, diagnostics);
+    let collected = collect_rendered(rendered, diagnostics);
     diagnostics.extend(match reuse {
-        Some(reuse) => reuse.check_links(site, &anchors),
-        None => links::check(site, &anchors, Severity::Warning),
+        Some(reuse) => reuse.check_links(site, &collected.anchors, &collected.links),
+        None => links::check(
+            site,
+            &collected.anchors,
+            &collected.links,
+            Severity::Warning,
+        ),
     });
     write_guide_files(sink, site, config)?;
-    let files = write_site_files(sink, site, theme, renderer, config, reuse)?;
-    Ok((pages, files))
+    if config.search {
+        let script = search::index_script_of(collected.search.iter().map(String::as_str));
+        sink.write("search-index.js", script.as_bytes())?;
+    }
+    let files = write_site_files(sink, site, theme, renderer, config)?;
+    Ok((collected.pages, files))
 }
 
 /// One rendering job: a content page, a version page or a guide's path view.
@@ -270,7 +289,8 @@ pub fn jobs(site: &Site) -> Vec<Job<'_>> {
     jobs
 }
 
-/// What rendering one page left behind once its HTML is written: where it is, its anchors, warnings.
+/// What rendering one page left behind once its HTML is written: where it is, its anchors,
+/// warnings, and what the site-wide outputs need of its source (whose text is not kept).
 #[derive(Debug, Clone)]
 pub struct RenderOutcome {
     /// The page's URL.
@@ -279,6 +299,10 @@ pub struct RenderOutcome {
     pub anchors: HashSet<String>,
     /// Warnings found while rendering it.
     pub warnings: Vec<Diagnostic>,
+    /// A content page's links, where they are written, for link checking.
+    pub links: Vec<(crate::error::Position, String)>,
+    /// Its search entries as JSON (see [`search::entry_json`]).
+    pub search: Vec<String>,
 }
 
 /// Lets `serve` skip rendering pages whose inputs did not change since it last rendered them.
@@ -290,12 +314,13 @@ pub trait Reuse: Sync {
     fn rendered(&self, job: &Job<'_>, page: &render::RenderedPage, outcome: &RenderOutcome);
     /// The site's broken links, as [`links::check`] warns of them; `serve` re-checks only the
     /// sources whose result may have changed.
-    fn check_links(&self, site: &Site, anchors: &links::Anchors) -> Vec<Diagnostic> {
-        links::check(site, anchors, Severity::Warning)
-    }
-    /// `search-index.js`; `serve` reuses the entries of the pages it did not render again.
-    fn search_index(&self, site: &Site) -> String {
-        search::index_script(&search::entries(site))
+    fn check_links(
+        &self,
+        site: &Site,
+        anchors: &links::Anchors,
+        found: &links::Found,
+    ) -> Vec<Diagnostic> {
+        links::check(site, anchors, found, Severity::Warning)
     }
 }
 
@@ -332,10 +357,31 @@ fn render_job(
     if let Some(outcome) = reuse.and_then(|r| r.reuse(job)) {
         return Ok(outcome);
     }
-    let rendered = match job {
-        Job::Page(page) => renderer.page(page)?,
-        Job::Version(guide, version) => renderer.version_page(guide, version)?,
-        Job::Path(guide) => renderer.path_page(guide)?,
+    let search_on = renderer.site.search;
+    let (rendered, links, search) = match job {
+        Job::Page(page) => {
+            let page = page.with_text()?;
+            let links = markdown::links(markdown::Source {
+                text: page.doc.body(),
+                first_line: page.doc.body_line,
+            });
+            let search = match search_on {
+                true => vec![search::entry_json(&search::page_entry(&page))],
+                false => Vec::new(),
+            };
+            (renderer.page(&page)?, links, search)
+        }
+        Job::Version(guide, version) => {
+            let search = match search_on {
+                true => search::version_entries(guide, version)
+                    .iter()
+                    .map(search::entry_json)
+                    .collect(),
+                false => Vec::new(),
+            };
+            (renderer.version_page(guide, version)?, Vec::new(), search)
+        }
+        Job::Path(guide) => (renderer.path_page(guide)?, Vec::new(), Vec::new()),
     };
     if let Some(sink) = sink {
         sink.write(&rendered.output, rendered.html.as_bytes())
@@ -345,6 +391,8 @@ fn render_job(
         url: rendered.output.trim_end_matches("index.html").to_string(),
         anchors: links::html_anchors(&rendered.html),
         warnings: rendered.warnings.clone(),
+        links,
+        search,
     };
     if let Some(reuse) = reuse {
         reuse.rendered(job, &rendered, &outcome);
@@ -352,22 +400,44 @@ fn render_job(
     Ok(outcome)
 }
 
-/// Sorts render results into the page count, the anchors by URL and the diagnostics.
+/// What the rendered pages left for the site-wide outputs.
+struct Collected {
+    /// Pages rendered (or kept).
+    pages: usize,
+    /// Anchors by page URL.
+    anchors: links::Anchors,
+    /// Content pages' links by page URL.
+    links: links::Found,
+    /// Search entries as JSON, in rendering order (the index's order).
+    search: Vec<String>,
+}
+
+/// Sorts render results into what the site-wide outputs need, and the diagnostics.
 fn collect_rendered(
     results: Vec<std::result::Result<RenderOutcome, Diagnostic>>,
     diagnostics: &mut Diagnostics,
-) -> (usize, links::Anchors) {
-    let mut anchors = links::Anchors::new();
+) -> Collected {
+    let mut collected = Collected {
+        pages: 0,
+        anchors: links::Anchors::new(),
+        links: links::Found::new(),
+        search: Vec::new(),
+    };
     for result in results {
         match result {
             Ok(outcome) => {
                 diagnostics.extend(outcome.warnings);
-                anchors.insert(outcome.url, outcome.anchors);
+                collected.search.extend(outcome.search);
+                if !outcome.links.is_empty() {
+                    collected.links.insert(outcome.url.clone(), outcome.links);
+                }
+                collected.anchors.insert(outcome.url, outcome.anchors);
             }
             Err(error) => diagnostics.push(error),
         }
     }
-    (anchors.len(), anchors)
+    collected.pages = collected.anchors.len();
+    collected
 }
 
 /// Validates everything `build` would, including links and anchors, and writes nothing; with
@@ -388,10 +458,15 @@ pub fn check(root: &Path, drafts: bool, external: bool) -> Result<Diagnostics> {
         options: RenderOptions::default(),
     };
     let rendered = render_all(&renderer, None, None, None);
-    let (_, anchors) = collect_rendered(rendered, &mut diagnostics);
-    diagnostics.extend(links::check(&site, &anchors, Severity::Error));
+    let collected = collect_rendered(rendered, &mut diagnostics);
+    diagnostics.extend(links::check(
+        &site,
+        &collected.anchors,
+        &collected.links,
+        Severity::Error,
+    ));
     if external {
-        diagnostics.extend(crate::external::check(&site));
+        diagnostics.extend(crate::external::check(&site, &collected.links));
     }
     Ok(diagnostics)
 }
@@ -418,7 +493,7 @@ fn write_guide_files(staging: &dyn Sink, site: &Site, config: &Config) -> Result
     Ok(())
 }
 
-/// Navigation data, search index, highlighting CSS, theme and content static files, and for a web
+/// Navigation data, highlighting CSS, theme and content static files, and for a web
 /// host the sitemap, robots.txt and 404 page; returns the
 /// number of files copied from `content/`.
 fn write_site_files(
@@ -427,17 +502,9 @@ fn write_site_files(
     theme: &Theme,
     renderer: &Renderer<'_>,
     config: &Config,
-    reuse: Option<&dyn Reuse>,
 ) -> Result<usize> {
     for (rel, file) in theme.static_files() {
         staging.write(rel, &file.bytes)?;
-    }
-    if config.search {
-        let script = match reuse {
-            Some(reuse) => reuse.search_index(site),
-            None => search::index_script(&search::entries(site)),
-        };
-        staging.write("search-index.js", script.as_bytes())?;
     }
     let nav = site::navigation(site);
     staging.write(

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::content::Document;
 use crate::error::{Diagnostic, Position, Severity};
+use crate::links::Found;
 use crate::markdown::{self, Source};
 use crate::site::Site;
 
@@ -22,35 +23,40 @@ const CACHE_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 type Uses<'a> = Vec<(&'a Document, Position)>;
 
 /// Every http(s) link of the site's sources, with the places that use it, sorted by URL.
-fn collect(site: &Site) -> BTreeMap<String, Uses<'_>> {
-    let documents = site
-        .pages
-        .iter()
-        .map(|p| &p.doc)
-        .chain(site.guides.iter().flat_map(|g| {
-            g.versions
-                .iter()
-                .flat_map(|v| v.index.iter().chain(v.notes.iter().map(|n| &n.doc)))
-        }));
-    let mut links: BTreeMap<String, Uses<'_>> = BTreeMap::new();
-    for doc in documents {
+fn collect<'a>(site: &'a Site, found: &'a Found) -> BTreeMap<String, Uses<'a>> {
+    let mut links: BTreeMap<String, Uses<'a>> = BTreeMap::new();
+    let mut add = |doc: &'a Document, position: Position, url: &str| {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            let url = url.split('#').next().unwrap_or(url).to_string();
+            links.entry(url).or_default().push((doc, position));
+        }
+    };
+    // Pages' links were found while rendering them; guide sources keep their texts.
+    for page in &site.pages {
+        for (position, url) in found.get(&page.url).into_iter().flatten() {
+            add(&page.doc, *position, url);
+        }
+    }
+    let guide_docs = site.guides.iter().flat_map(|g| {
+        g.versions
+            .iter()
+            .flat_map(|v| v.index.iter().chain(v.notes.iter().map(|n| &n.doc)))
+    });
+    for doc in guide_docs {
         let source = Source {
             text: doc.body(),
             first_line: doc.body_line,
         };
         for (position, url) in markdown::links(source) {
-            if url.starts_with("http://") || url.starts_with("https://") {
-                let url = url.split('#').next().unwrap_or(&url).to_string();
-                links.entry(url).or_default().push((doc, position));
-            }
+            add(doc, position, &url);
         }
     }
     links
 }
 
 /// Checks every external link; one error per use of a broken link.
-pub fn check(site: &Site) -> Vec<Diagnostic> {
-    let links = collect(site);
+pub fn check(site: &Site, found: &Found) -> Vec<Diagnostic> {
+    let links = collect(site, found);
     let mut cache = Cache::load();
     let queue: Mutex<Vec<&String>> =
         Mutex::new(links.keys().filter(|url| !cache.is_fresh(url)).collect());
@@ -76,7 +82,8 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
                 for (doc, position) in links.get(&url).into_iter().flatten() {
                     let message = format!("broken external link `{url}`: {why}");
                     problems.push(
-                        Diagnostic::error(doc.source.clone(), message).at(&doc.text, *position),
+                        Diagnostic::error(doc.source.clone(), message)
+                            .at(&doc.text_for_messages(), *position),
                     );
                 }
             }

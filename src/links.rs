@@ -7,12 +7,16 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use crate::content::{Document, urls};
-use crate::error::{Diagnostic, Severity};
+use crate::error::{Diagnostic, Position, Severity};
 use crate::markdown::{self, Source};
 use crate::site::{LinkTarget, PageLinks, Site};
 
 /// Ids and names of the elements of each rendered page, by page URL.
 pub type Anchors = HashMap<String, HashSet<String>>;
+
+/// The links of each rendered content page, where they are written, by page URL: found while its
+/// source's text was in memory for rendering.
+pub type Found = HashMap<String, Vec<(Position, String)>>;
 
 /// Every `id="..."` and `name="..."` attribute value in `html` (either quote).
 ///
@@ -53,9 +57,9 @@ fn unescape(value: &str) -> String {
 
 /// Checks every link of every source (pages, notes, version procedures): one diagnostic of
 /// `severity` per broken link (`build` warns, `check` fails).
-pub fn check(site: &Site, anchors: &Anchors, severity: Severity) -> Vec<Diagnostic> {
-    // Every source is parsed again for its links: in parallel, in a stable order.
-    let mut problems: Vec<Diagnostic> = sources(site)
+pub fn check(site: &Site, anchors: &Anchors, found: &Found, severity: Severity) -> Vec<Diagnostic> {
+    // In parallel, in a stable order.
+    let mut problems: Vec<Diagnostic> = sources(site, found)
         .par_iter()
         .flat_map_iter(|source| check_source(site, anchors, source).problems)
         .collect();
@@ -74,17 +78,21 @@ pub struct LinkSource<'a> {
     pub page_url: &'a str,
     /// The URL of the page whose rendering it is part of (a note's version page).
     pub owner_url: &'a str,
+    /// Its links, when found while rendering; else its text is parsed for them.
+    pub links: Option<&'a [(Position, String)]>,
 }
 
-/// Every source with links, in the stable order of [`check`].
-pub fn sources(site: &Site) -> Vec<LinkSource<'_>> {
-    let mut sources: Vec<LinkSource<'_>> = site
+/// Every source with links, in the stable order of [`check`]; pages take their links from `found`.
+pub fn sources<'a>(site: &'a Site, found: &'a Found) -> Vec<LinkSource<'a>> {
+    let mut sources: Vec<LinkSource<'a>> = site
         .pages
         .iter()
         .map(|page| LinkSource {
             doc: &page.doc,
             page_url: &page.url,
             owner_url: &page.url,
+            // A page without links has no entry; one that failed to render has its error.
+            links: Some(found.get(&page.url).map_or(&[][..], Vec::as_slice)),
         })
         .collect();
     for guide in &site.guides {
@@ -97,6 +105,7 @@ pub fn sources(site: &Site) -> Vec<LinkSource<'_>> {
                 doc,
                 page_url: &guide.url,
                 owner_url: &version.url,
+                links: None,
             }));
         }
     }
@@ -121,25 +130,34 @@ pub fn check_source(site: &Site, anchors: &Anchors, source: &LinkSource<'_>) -> 
         page_url: source.page_url,
         index_files: false,
     };
-    let text = Source {
-        text: doc.body(),
-        first_line: doc.body_line,
+    let parsed;
+    let found = match source.links {
+        Some(found) => found,
+        None => {
+            parsed = markdown::links(Source {
+                text: doc.body(),
+                first_line: doc.body_line,
+            });
+            &parsed
+        }
     };
     let mut checked = Checked::default();
-    for (position, destination) in markdown::links(text) {
-        let problem = match resolver.target(&destination) {
+    for (position, destination) in found {
+        let (position, destination) = (*position, destination.as_str());
+        let problem = match resolver.target(destination) {
             LinkTarget::External => None,
             LinkTarget::Missing { looked_for } => {
-                Some(missing_target(site, &destination, looked_for.as_deref()))
+                Some(missing_target(site, destination, looked_for.as_deref()))
             }
             LinkTarget::Internal { url, fragment } => fragment.and_then(|f| {
-                let problem = missing_anchor(anchors, &destination, &url, &f);
+                let problem = missing_anchor(anchors, destination, &url, &f);
                 checked.anchored.push(url);
                 problem
             }),
         };
         if let Some(message) = problem {
-            let warning = Diagnostic::warning(doc.source.clone(), message).at(&doc.text, position);
+            let warning = Diagnostic::warning(doc.source.clone(), message)
+                .at(&doc.text_for_messages(), position);
             checked.problems.push(warning);
         }
     }

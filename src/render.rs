@@ -394,7 +394,7 @@ pub fn check_layout(page: &Page, templates: &Templates) -> Option<Diagnostic> {
     );
     let diagnostic = Diagnostic::error(page.doc.source.clone(), message);
     Some(match page.layout_position {
-        Some(position) => diagnostic.at(&page.doc.text, position),
+        Some(position) => diagnostic.at(&page.doc.text_for_messages(), position),
         None => diagnostic,
     })
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::guide::{Guide, VersionSection};
 use crate::markdown;
-use crate::site::{Page, Site};
+use crate::site::Page;
 
 /// Characters of body text kept per page or note for matching and snippets.
 const TEXT_LIMIT: usize = 300;
@@ -28,17 +28,6 @@ pub struct Entry(
     /// The start of its text.
     pub String,
 );
-
-/// Every page, version section and note of the site, in a stable order.
-pub fn entries(site: &Site) -> Vec<Entry> {
-    let mut entries: Vec<Entry> = site.pages.par_iter().map(page_entry).collect();
-    for guide in &site.guides {
-        for version in &guide.versions {
-            entries.extend(version_entries(guide, version));
-        }
-    }
-    entries
-}
 
 /// The entry of one page.
 pub fn page_entry(page: &Page) -> Entry {
@@ -98,8 +87,8 @@ pub fn index_script(entries: &[Entry]) -> String {
     data_script("UPNOTES_SEARCH", &entries)
 }
 
-/// One entry as it appears in the index script (JSON, escaped like [`data_script`]); `serve` keeps
-/// these between rebuilds and joins them with [`index_script_of`].
+/// One entry as it appears in the index script (JSON, escaped like [`data_script`]); each render
+/// job makes its own, and the build joins them with [`index_script_of`].
 pub fn entry_json(entry: &Entry) -> String {
     escape_json(serde_json::to_string(entry).unwrap_or_else(|_| "null".to_string()))
 }

@@ -1,5 +1,6 @@
 //! The site model: every page with its URL, title and layout, and the link targets between them.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
@@ -30,6 +31,24 @@ pub struct Page {
     pub weight: i64,
     /// For a guide's index page: the guide (index into [`Site::guides`]).
     pub guide: Option<usize>,
+}
+
+impl Page {
+    /// This page with its source's text (see [`Document::with_text`]).
+    pub fn with_text(&self) -> Result<Cow<'_, Page>, Diagnostic> {
+        Ok(match self.doc.with_text()? {
+            Cow::Borrowed(_) => Cow::Borrowed(self),
+            Cow::Owned(doc) => Cow::Owned(Page {
+                doc,
+                url: self.url.clone(),
+                title: self.title.clone(),
+                layout: self.layout.clone(),
+                layout_position: self.layout_position,
+                weight: self.weight,
+                guide: self.guide,
+            }),
+        })
+    }
 }
 
 /// Every page and file of a site, ready to render.
@@ -126,7 +145,7 @@ fn page(doc: Document, url: String) -> Page {
         .front_matter
         .title
         .clone()
-        .or_else(|| crate::markdown::first_heading(doc.body()))
+        .or_else(|| doc.first_heading.clone())
         .unwrap_or_else(|| file_title(&doc.rel));
     Page {
         title,
@@ -277,17 +296,23 @@ fn is_external(destination: &str) -> bool {
 /// One entry of the navigation tree, shared by all pages through one script.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct NavEntry {
-    /// Page title.
+    /// Page title, or for a folder without a page its name made readable.
     pub title: String,
-    /// Site-relative URL.
-    pub url: String,
+    /// Site-relative URL; `None` (left out of the JSON) for a folder without a page, which the
+    /// theme shows as a group that only opens and closes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// Pages in folders below this one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<NavEntry>,
 }
 
-/// The navigation tree: each page under the page of the nearest enclosing folder; a guide's page
-/// lists its path view and version pages (newest first).
+/// The navigation tree: each page under the page of its folder; a folder without a page of its
+/// own (no `_index.md`, `index.md`, `README.md` or `<folder>.md`) becomes a group titled after its
+/// name, so a site of many folders opens as a short list rather than one flat list of every page.
+/// Siblings go by weight, then source path, a group having the default weight and sorting as its
+/// folder does; the home page comes first. A guide's page lists its path view and version pages
+/// (newest first) after its other children.
 ///
 /// Built through an index by URL rather than by searching the tree for each page: `serve` runs
 /// this after every edit, and the search is quadratic on a site of thousands of sibling pages.
@@ -305,91 +330,148 @@ pub fn navigation(site: &Site) -> Vec<NavEntry> {
     tree.into_entries()
 }
 
-/// The navigation tree as a flat list of entries with the indices of their children.
+/// The navigation tree as a flat list of nodes with the indices of their children.
 struct NavTree<'p> {
-    nodes: Vec<(NavEntry, Vec<usize>)>,
+    nodes: Vec<NavNode<'p>>,
+    /// The home page, listed before every other top-level entry.
+    home: Option<usize>,
     roots: Vec<usize>,
+    /// Pages and groups by URL (a group's URL is its folder's path).
     by_url: HashMap<&'p str, usize>,
 }
 
+struct NavNode<'p> {
+    entry: NavEntry,
+    /// Sort key among siblings: weight, then source path (a group's: its folder with a `/`).
+    weight: i64,
+    path: &'p str,
+    children: Vec<usize>,
+}
+
 impl<'p> NavTree<'p> {
-    /// Pages by depth, then weight, then source path; every page's enclosing folders that have a
-    /// page come before it, so its parent is already placed.
+    /// Every page under its folder's page or group, groups created on the way up; each page stops
+    /// at the first folder already placed, so the work is linear in pages plus folders.
     fn of(pages: &'p [Page]) -> Self {
-        let mut order: Vec<&Page> = pages.iter().collect();
-        order.sort_by(|a, b| {
-            (depth(&a.url), a.weight, &a.doc.rel).cmp(&(depth(&b.url), b.weight, &b.doc.rel))
-        });
         let mut tree = NavTree {
-            nodes: Vec::with_capacity(order.len()),
+            nodes: Vec::with_capacity(pages.len()),
+            home: None,
             roots: Vec::new(),
-            by_url: HashMap::with_capacity(order.len()),
+            by_url: HashMap::with_capacity(pages.len()),
         };
-        for page in order {
-            let at = tree.nodes.len();
+        for page in pages {
             let entry = NavEntry {
                 title: page.title.clone(),
-                url: page.url.clone(),
+                url: Some(page.url.clone()),
                 children: Vec::new(),
             };
-            tree.nodes.push((entry, Vec::new()));
-            if page.url.is_empty() {
-                tree.roots.insert(0, at);
-            } else {
-                match tree.enclosing(&page.url) {
-                    Some(parent) => tree.nodes[parent].1.push(at),
-                    None => tree.roots.push(at),
-                }
-            }
+            let at = tree.push(entry, page.weight, &page.doc.rel);
             tree.by_url.insert(page.url.as_str(), at);
         }
+        for (at, page) in pages.iter().enumerate() {
+            if page.url.is_empty() {
+                tree.home = Some(at);
+            } else {
+                tree.attach(at, &page.url);
+            }
+        }
+        tree.sort_siblings();
         tree
     }
 
-    /// The entry of the nearest enclosing folder of `url` (the home page `""` excluded).
-    fn enclosing(&self, url: &str) -> Option<usize> {
-        let inner = url.strip_suffix('/').unwrap_or(url);
-        inner
-            .rmatch_indices('/')
-            .find_map(|(at, _)| self.by_url.get(&url[..=at]).copied())
+    fn push(&mut self, entry: NavEntry, weight: i64, path: &'p str) -> usize {
+        self.nodes.push(NavNode {
+            entry,
+            weight,
+            path,
+            children: Vec::new(),
+        });
+        self.nodes.len() - 1
+    }
+
+    /// Places node `at` (URL `url`) under its folder's entry, creating groups for folders without
+    /// a page up to the first folder that has an entry.
+    fn attach(&mut self, mut at: usize, mut url: &'p str) {
+        while let Some(folder) = parent_folder(url) {
+            if let Some(&parent) = self.by_url.get(folder) {
+                self.nodes[parent].children.push(at);
+                return;
+            }
+            let entry = NavEntry {
+                title: folder_title(folder),
+                url: None,
+                children: Vec::new(),
+            };
+            let group = self.push(entry, 0, folder);
+            self.by_url.insert(folder, group);
+            self.nodes[group].children.push(at);
+            at = group;
+            url = folder;
+        }
+        self.roots.push(at);
+    }
+
+    fn sort_siblings(&mut self) {
+        let key = |nodes: &[NavNode<'p>], at: usize| (nodes[at].weight, nodes[at].path);
+        let nodes = &self.nodes;
+        self.roots.sort_by_key(|&at| key(nodes, at));
+        for at in 0..self.nodes.len() {
+            let mut children = std::mem::take(&mut self.nodes[at].children);
+            children.sort_by_key(|&child| key(&self.nodes, child));
+            self.nodes[at].children = children;
+        }
     }
 
     fn leaf(&mut self, parent: usize, title: String, url: String) {
-        let at = self.nodes.len();
-        let children = Vec::new();
-        self.nodes.push((
-            NavEntry {
-                title,
-                url,
-                children,
-            },
-            Vec::new(),
-        ));
-        self.nodes[parent].1.push(at);
+        let entry = NavEntry {
+            title,
+            url: Some(url),
+            children: Vec::new(),
+        };
+        let at = self.push(entry, 0, "");
+        self.nodes[parent].children.push(at);
     }
 
     fn into_entries(mut self) -> Vec<NavEntry> {
         let roots = std::mem::take(&mut self.roots);
-        roots.into_iter().map(|at| self.take(at)).collect()
+        self.home
+            .into_iter()
+            .chain(roots)
+            .map(|at| self.take(at))
+            .collect()
     }
 
     fn take(&mut self, at: usize) -> NavEntry {
-        let children = std::mem::take(&mut self.nodes[at].1);
-        let mut entry = std::mem::replace(
-            &mut self.nodes[at].0,
-            NavEntry {
-                title: String::new(),
-                url: String::new(),
-                children: Vec::new(),
-            },
-        );
+        let node = &mut self.nodes[at];
+        let children = std::mem::take(&mut node.children);
+        let mut entry = NavEntry {
+            title: std::mem::take(&mut node.entry.title),
+            url: node.entry.url.take(),
+            children: Vec::new(),
+        };
         entry.children = children.into_iter().map(|c| self.take(c)).collect();
         entry
     }
 }
 
-fn depth(url: &str) -> usize {
-    url.matches('/').count()
+/// The folder a page or folder URL sits in (`a/b/c/` -> `a/b/`); `None` at the top.
+fn parent_folder(url: &str) -> Option<&str> {
+    let inner = url.strip_suffix('/').unwrap_or(url);
+    inner.rfind('/').map(|at| &url[..=at])
+}
+
+/// A group title from a folder path: `docs/getting-started/` -> `Getting started`.
+fn folder_title(folder: &str) -> String {
+    let name = folder.trim_end_matches('/');
+    let name = name
+        .rsplit('/')
+        .next()
+        .unwrap_or(name)
+        .replace(['-', '_'], " ");
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -424,6 +506,73 @@ mod tests {
             index_files: false,
         }
         .resolve(dest)
+    }
+
+    /// A site of pages from `(path, front matter)` pairs, sorted by path as `assemble` leaves them.
+    fn site_of(files: &[(&str, &str)]) -> Site {
+        let mut files = files.to_vec();
+        files.sort_unstable();
+        let pages = files
+            .iter()
+            .map(|(rel, front_matter)| {
+                let text = format!("---\n{front_matter}\n---\n");
+                let (doc, problems) =
+                    crate::content::parse_document(rel, format!("content/{rel}").into(), &text);
+                assert!(problems.is_empty(), "{rel}: {problems:?}");
+                page(doc.expect("a document"), urls::page_url(rel))
+            })
+            .collect();
+        Site {
+            pages,
+            ..Site::default()
+        }
+    }
+
+    #[test]
+    fn folders_without_a_page_become_navigation_groups() {
+        let site = site_of(&[
+            ("index.md", "title: Home"),
+            ("about.md", "title: About"),
+            ("zebra.md", "title: Zebra\nweight: -1"),
+            ("changelog.md", "title: Changelog\nweight: 5"),
+            ("a/b/c.md", "title: C"),
+            ("getting-started/install.md", "title: Install\nweight: -1"),
+            ("getting-started/advanced_topics/tuning.md", "title: Tuning"),
+            ("guide/_index.md", "title: Guide"),
+            ("guide/intro.md", "title: Intro"),
+            ("guide/deep/dive.md", "title: Dive"),
+            ("docs.md", "title: Docs"),
+            ("docs/api.md", "title: API"),
+            ("v1.2_API/x.md", "title: X"),
+        ]);
+        let nav = serde_json::to_value(navigation(&site)).expect("JSON");
+        let expected = serde_json::json!([
+            {"title": "Home", "url": ""},
+            {"title": "Zebra", "url": "zebra/"},
+            {"title": "A", "children": [
+                {"title": "B", "children": [{"title": "C", "url": "a/b/c/"}]},
+            ]},
+            {"title": "About", "url": "about/"},
+            {"title": "Docs", "url": "docs/", "children": [{"title": "API", "url": "docs/api/"}]},
+            {"title": "Getting started", "children": [
+                {"title": "Install", "url": "getting-started/install/"},
+                {"title": "Advanced topics", "children": [
+                    {"title": "Tuning", "url": "getting-started/advanced_topics/tuning/"},
+                ]},
+            ]},
+            {"title": "Guide", "url": "guide/", "children": [
+                {"title": "Deep", "children": [{"title": "Dive", "url": "guide/deep/dive/"}]},
+                {"title": "Intro", "url": "guide/intro/"},
+            ]},
+            {"title": "V1.2 API", "children": [{"title": "X", "url": "v1.2_API/x/"}]},
+            {"title": "Changelog", "url": "changelog/"},
+        ]);
+        assert_eq!(
+            nav,
+            expected,
+            "{}",
+            serde_json::to_string_pretty(&nav).unwrap_or_default()
+        );
     }
 
     #[test]

@@ -389,3 +389,34 @@ fn a_search_entry_changes_with_its_page_text() {
     rebuild(&mut session, SourceKind::Content, NOTE);
     assert_same_as_clean_build(root);
 }
+
+/// Writes `to` over `from` in `rel` keeping the file's size and modification time (as a tool that
+/// restores times would).
+fn edit_unstamped(root: &Path, rel: &str, from: &str, to: &str) {
+    assert_eq!(from.len(), to.len(), "same size");
+    let path = root.join(rel);
+    let modified = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    edit(root, rel, from, to);
+    let file = std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .expect("open");
+    file.set_modified(modified).expect("set mtime");
+}
+
+#[test]
+fn a_rebuild_reads_again_every_file_that_changed() {
+    let site = with_linked_pages();
+    let mut session = session(site.path());
+    // Unnamed by the watcher, but its stamp changed: read again.
+    edit(site.path(), "content/extra/b.md", "Beta", "Beta, longer");
+    session.rebuild(&BTreeSet::new()).expect("rebuild");
+    assert!(output(site.path(), "extra/b/index.html").contains("Beta, longer"));
+    // Same size, same modification time: the change time still tells.
+    edit_unstamped(site.path(), "content/extra/b.md", "longer", "LONGER");
+    rebuild(&mut session, SourceKind::Content, "content/extra/b.md");
+    assert!(output(site.path(), "extra/b/index.html").contains("Beta, LONGER"));
+    assert_same_as_clean_build(site.path());
+}

@@ -5,6 +5,7 @@ pub mod urls;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -25,19 +26,83 @@ pub struct Document {
     pub front_matter: FrontMatter,
     /// True when the file has a front matter block.
     pub has_front_matter: bool,
-    /// The whole file, front matter included (for snippets in messages).
+    /// The whole file, front matter included (for snippets in messages); empty once released.
     pub text: String,
+    /// A hash of `text`: it tells a changed file apart, and stands for the text in fingerprints.
+    pub text_hash: u64,
+    /// The body's first heading, when the front matter has no title (a page's fallback title).
+    pub first_heading: Option<String>,
     /// Byte offset of the Markdown body in `text`.
     pub body_start: usize,
     /// 1-based line of the body's first line in the file.
     pub body_line: usize,
+    /// Set once the text was released: the content folder to read it from again.
+    pub released_from: Option<Arc<Path>>,
 }
 
 impl Document {
-    /// The Markdown after the front matter.
+    /// The Markdown after the front matter. Only for a document whose text is held: see
+    /// [`Document::with_text`].
     pub fn body(&self) -> &str {
+        debug_assert!(self.released_from.is_none(), "{} was released", self.rel);
         &self.text[self.body_start..]
     }
+
+    /// Drops the text, keeping what is needed to read it again. A site of 50,000 pages would
+    /// otherwise hold a quarter of a gigabyte of Markdown while it renders one page at a time.
+    pub fn release(&mut self, content_dir: &Arc<Path>) {
+        self.text = String::new();
+        self.released_from = Some(Arc::clone(content_dir));
+    }
+
+    /// This document with its text: itself when the text is held, else a copy with the text read
+    /// again. A file that changed since it was loaded is an error: rendering it would not match
+    /// what the build checked.
+    pub fn with_text(&self) -> Result<Cow<'_, Document>, Diagnostic> {
+        let Some(dir) = &self.released_from else {
+            return Ok(Cow::Borrowed(self));
+        };
+        let changed = || {
+            Diagnostic::error(
+                self.source.clone(),
+                "the file changed or vanished while the site was being built: build again",
+            )
+        };
+        let bytes = std::fs::read(dir.join(&self.rel)).map_err(|_| changed())?;
+        let text = String::from_utf8(bytes).map_err(|_| changed())?;
+        let text = normalize_line_ends(&text).into_owned();
+        if text_hash(&text) != self.text_hash {
+            return Err(changed());
+        }
+        Ok(Cow::Owned(Document {
+            text,
+            released_from: None,
+            ..self.clone()
+        }))
+    }
+
+    /// Like [`Document::with_text`], for a document that is kept from here on.
+    pub fn into_with_text(self) -> Result<Document, Diagnostic> {
+        if self.released_from.is_none() {
+            return Ok(self);
+        }
+        self.with_text().map(Cow::into_owned)
+    }
+
+    /// The text for a message's snippet: read again if released; empty when that fails (the
+    /// message then goes without a snippet).
+    pub fn text_for_messages(&self) -> Cow<'_, str> {
+        match self.with_text() {
+            Ok(Cow::Borrowed(doc)) => Cow::Borrowed(&doc.text),
+            Ok(Cow::Owned(doc)) => Cow::Owned(doc.text),
+            Err(_) => Cow::Borrowed(""),
+        }
+    }
+}
+
+/// The hash kept in [`Document::text_hash`].
+pub fn text_hash(text: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
 
 /// A file under `content/` that is copied as is.
@@ -67,14 +132,88 @@ pub struct LoadOptions {
 
 /// Walks `root/content`, reads every Markdown file in parallel and collects all problems.
 pub fn load(root: &Path, options: LoadOptions, diagnostics: &mut Diagnostics) -> Content {
+    load_with(root, options, diagnostics, None)
+}
+
+/// What one file was when it was last read: a file whose stamp is unchanged need not be read
+/// again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<std::time::SystemTime>,
+    changed: (i64, i64),
+    len: u64,
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            modified: meta.modified().ok(),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+            len: meta.len(),
+            inode: meta.ino(),
+        })
+    }
+}
+
+/// Documents parsed by earlier loads, for `serve` and `watch`: a rebuild after one edit reads and
+/// parses one file, not ten thousand.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    by_rel: std::collections::HashMap<String, (Stamp, ParseResult)>,
+}
+
+type ParseResult = (Option<Document>, Vec<Diagnostic>);
+
+impl Parsed {
+    /// Forgets `rel` (relative to `content/`), so the next load reads it whatever its stamp says:
+    /// the watcher saw it change, and a coarse file system clock may not show it.
+    pub fn forget(&mut self, rel: &str) {
+        self.by_rel.remove(rel);
+    }
+}
+
+/// [`load`], reusing the documents of `parsed` whose files are unchanged, and keeping the new ones
+/// there.
+pub fn load_with(
+    root: &Path,
+    options: LoadOptions,
+    diagnostics: &mut Diagnostics,
+    parsed: Option<&mut Parsed>,
+) -> Content {
     let content_dir = root.join(CONTENT_DIR);
     let (markdown, static_files) = walk(&content_dir, diagnostics);
-    let results: Vec<(Option<Document>, Vec<Diagnostic>)> = markdown
+    let shared_dir: Arc<Path> = Arc::from(content_dir.as_path());
+    let known = parsed.as_deref();
+    let results: Vec<(Option<Stamp>, ParseResult)> = markdown
         .par_iter()
-        .map(|rel| read_document(&content_dir, rel))
+        .map(|rel| {
+            let stamp = known.and_then(|_| Stamp::of(&content_dir.join(rel)));
+            let earlier = known
+                .and_then(|p| p.by_rel.get(rel))
+                .filter(|(was, _)| stamp == Some(*was));
+            if let Some((_, result)) = earlier {
+                return (stamp, result.clone());
+            }
+            let (mut document, problems) = read_document(&content_dir, rel);
+            // Parsed and checked: the text is read again when the page is rendered.
+            if let Some(doc) = &mut document {
+                doc.release(&shared_dir);
+            }
+            (stamp, (document, problems))
+        })
         .collect();
+    if let Some(parsed) = parsed {
+        parsed.by_rel = markdown
+            .iter()
+            .zip(&results)
+            .filter_map(|(rel, (stamp, result))| Some((rel.clone(), ((*stamp)?, result.clone()))))
+            .collect();
+    }
     let mut documents = Vec::with_capacity(results.len());
-    for (document, problems) in results {
+    for (_, (document, problems)) in results {
         diagnostics.extend(problems);
         documents.extend(document);
     }
@@ -345,14 +484,21 @@ pub fn parse_document(
         }
     }
     let body_start = text.len() - split.body.len();
+    let first_heading = match front_matter.title {
+        Some(_) => None,
+        None => crate::markdown::first_heading(split.body),
+    };
     let document = Document {
         rel: rel.to_string(),
         source,
         front_matter,
         has_front_matter: split.yaml.is_some(),
         text: text.to_string(),
+        text_hash: text_hash(text),
+        first_heading,
         body_start,
         body_line: split.body_line,
+        released_from: None,
     };
     (Some(document), problems)
 }
@@ -360,6 +506,76 @@ pub fn parse_document(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_with_reuses_unchanged_files_and_reads_forgotten_ones_again() {
+        let site = tempfile::tempdir().expect("temp dir");
+        let content = site.path().join(CONTENT_DIR);
+        std::fs::create_dir_all(&content).expect("content dir");
+        std::fs::write(content.join("a.md"), "# One\n").expect("write");
+        let mut parsed = Parsed::default();
+        let load = |parsed: &mut Parsed| {
+            let mut diagnostics = Diagnostics::new();
+            let loaded = load_with(
+                site.path(),
+                LoadOptions::default(),
+                &mut diagnostics,
+                Some(parsed),
+            );
+            loaded.documents[0].first_heading.clone()
+        };
+        assert_eq!(load(&mut parsed).as_deref(), Some("One"));
+        std::fs::write(content.join("a.md"), "# Two\n").expect("write");
+        assert_eq!(
+            load(&mut parsed).as_deref(),
+            Some("Two"),
+            "a new stamp is read again"
+        );
+        // A file system whose clock is too coarse to show the next edit: the stamp stays.
+        std::fs::write(content.join("a.md"), "# Six\n").expect("write");
+        let now = Stamp::of(&content.join("a.md")).expect("stamp");
+        parsed.by_rel.get_mut("a.md").expect("kept").0 = now;
+        assert_eq!(
+            load(&mut parsed).as_deref(),
+            Some("Two"),
+            "an unchanged stamp is reused"
+        );
+        parsed.forget("a.md");
+        assert_eq!(
+            load(&mut parsed).as_deref(),
+            Some("Six"),
+            "a forgotten file is read"
+        );
+    }
+
+    #[test]
+    fn load_releases_texts_and_reads_them_again_unless_the_file_changed() {
+        let site = tempfile::tempdir().expect("temp dir");
+        let content = site.path().join(CONTENT_DIR);
+        std::fs::create_dir_all(&content).expect("content dir");
+        std::fs::write(
+            content.join("a.md"),
+            "---\nlayout: page\n---\n# Heading A\r\rText\n",
+        )
+        .expect("write");
+        let mut diagnostics = Diagnostics::new();
+        let loaded = load(site.path(), LoadOptions::default(), &mut diagnostics);
+        let doc = &loaded.documents[0];
+        assert!(doc.text.is_empty() && doc.released_from.is_some());
+        // Found before the text went: the fallback title.
+        assert_eq!(doc.first_heading.as_deref(), Some("Heading A"));
+        let again = doc.with_text().expect("unchanged file");
+        assert_eq!(again.body(), "# Heading A\n\nText\n");
+        assert!(again.released_from.is_none());
+
+        std::fs::write(content.join("a.md"), "---\nlayout: page\n---\n# Edited\n").expect("write");
+        let problem = doc.with_text().expect_err("a changed file is not rendered");
+        assert_eq!(
+            problem.headline(),
+            "content/a.md: error: the file changed or vanished while the site was being built: build again"
+        );
+        assert_eq!(doc.text_for_messages(), "");
+    }
 
     #[test]
     fn parse_document_reports_unclosed_front_matter_at_line_one() {

@@ -255,8 +255,11 @@ mod tests {
             front_matter: crate::content::frontmatter::FrontMatter::default(),
             has_front_matter: false,
             text: text.to_string(),
+            text_hash: crate::content::text_hash(text),
+            first_heading: None,
             body_start: 0,
             body_line: 1,
+            released_from: None,
         }
     }
 

@@ -141,7 +141,11 @@ pub fn collect(
             .max_by_key(|(_, (dir, _))| dir.len())
             .map(|(i, _)| i);
         match owner {
-            Some(i) => members[i].push(doc),
+            // Guides render their notes several times over: their texts stay in memory.
+            Some(i) => match doc.into_with_text() {
+                Ok(doc) => members[i].push(doc),
+                Err(problem) => diagnostics.push(problem),
+            },
             None => rest.push(doc),
         }
     }
@@ -427,7 +431,7 @@ fn build_note(
     let title = fm
         .title
         .clone()
-        .or_else(|| crate::markdown::first_heading(doc.body()))
+        .or_else(|| doc.first_heading.clone())
         .unwrap_or_else(|| file_stem(&doc.rel).replace(['-', '_'], " "));
     let changes = fm
         .changes

@@ -1,6 +1,6 @@
 //! What a rebuild derives from the whole site besides its pages, kept per source so that the next
-//! rebuild redoes only the sources whose result may have changed: the broken links of each source
-//! and the search entries of each page and version section.
+//! rebuild redoes only the sources whose result may have changed: the broken links of each source.
+//! (Search entries travel with each page's render outcome, which a kept page keeps.)
 //!
 //! A source's page (or version page) is rendered again whenever its text, title or anything else
 //! it shows changed (see [`super::fingerprint`]); a source whose page was kept is thus unchanged,
@@ -13,9 +13,8 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::error::Diagnostic;
-use crate::links::{self, Anchors, Checked};
+use crate::links::{self, Anchors, Checked, Found};
 use crate::render;
-use crate::search;
 use crate::site::Site;
 
 /// Per-source results of one rebuild.
@@ -25,8 +24,6 @@ pub struct Derived {
     targets: u64,
     /// By source file: the URL of the page it is rendered on, and its links' problems.
     links: HashMap<PathBuf, (String, Checked)>,
-    /// By page or version URL: its search entries as JSON.
-    search: HashMap<String, Vec<String>>,
 }
 
 /// What changed since the results in `old` were found.
@@ -53,9 +50,10 @@ impl Since<'_> {
         &self,
         site: &Site,
         anchors: &Anchors,
+        found: &Found,
     ) -> (Vec<Diagnostic>, HashMap<PathBuf, (String, Checked)>) {
         let old = self.old.filter(|old| old.targets == self.targets);
-        let checked: Vec<(PathBuf, (String, Checked))> = links::sources(site)
+        let checked: Vec<(PathBuf, (String, Checked))> = links::sources(site, found)
             .par_iter()
             .map(|source| {
                 let reused = old
@@ -82,50 +80,16 @@ impl Since<'_> {
             .collect();
         (problems, checked.into_iter().collect())
     }
-
-    /// `search-index.js`, and the entries to keep for the next rebuild.
-    pub fn search_index(&self, site: &Site) -> (String, HashMap<String, Vec<String>>) {
-        let reuse = |url: &str| {
-            self.old
-                .and_then(|old| old.search.get(url))
-                .filter(|_| self.kept(url))
-        };
-        let json = |entries: Vec<search::Entry>| entries.iter().map(search::entry_json).collect();
-        let mut parts: Vec<(String, Vec<String>)> = site
-            .pages
-            .par_iter()
-            .map(|page| {
-                let entries = reuse(&page.url)
-                    .cloned()
-                    .unwrap_or_else(|| json(vec![search::page_entry(page)]));
-                (page.url.clone(), entries)
-            })
-            .collect();
-        for guide in &site.guides {
-            for version in &guide.versions {
-                let entries = reuse(&version.url)
-                    .cloned()
-                    .unwrap_or_else(|| json(search::version_entries(guide, version)));
-                parts.push((version.url.clone(), entries));
-            }
-        }
-        let script =
-            search::index_script_of(parts.iter().flat_map(|(_, e)| e.iter().map(String::as_str)));
-        (script, parts.into_iter().collect())
-    }
 }
 
 impl Derived {
     /// The results of one rebuild, for the next.
-    pub fn new(
-        targets: u64,
-        links: HashMap<PathBuf, (String, Checked)>,
-        search: HashMap<String, Vec<String>>,
-    ) -> Self {
-        Derived {
-            targets,
-            links,
-            search,
-        }
+    pub fn new(targets: u64, links: HashMap<PathBuf, (String, Checked)>) -> Self {
+        Derived { targets, links }
+    }
+
+    /// The hash of the link targets these results were found with.
+    pub fn targets(&self) -> u64 {
+        self.targets
     }
 }

@@ -34,13 +34,42 @@ fn debug_hash(hasher: &mut DefaultHasher, value: &dyn fmt::Debug) {
     let _ = write!(Feed(hasher), "{value:?}");
 }
 
-/// Hashes a page: its `Debug` text without the source text, then the source text's bytes
-/// (escaping megabytes of Markdown through `Debug` would cost more than the rest of a rebuild).
+/// Hashes a page. Its source counts by its text's hash, which also stands for everything parsed
+/// from the text (the front matter, the fallback title); the rest is listed field by field, and
+/// the exhaustive patterns make a field added later a compile error here until it is hashed.
 fn page_hash(hasher: &mut DefaultHasher, page: &Page) {
-    let mut shallow = page.clone();
-    shallow.doc.text = String::new();
-    debug_hash(hasher, &shallow);
-    page.doc.text.hash(hasher);
+    let Page {
+        doc,
+        url,
+        title,
+        layout,
+        layout_position,
+        weight,
+        guide,
+    } = page;
+    let crate::content::Document {
+        rel,
+        source,
+        front_matter: _,
+        has_front_matter,
+        text: _,
+        text_hash,
+        first_heading: _,
+        body_start,
+        body_line,
+        released_from: _,
+    } = doc;
+    (
+        rel,
+        source,
+        has_front_matter,
+        text_hash,
+        body_start,
+        body_line,
+    )
+        .hash(hasher);
+    (url, title, layout, weight, guide).hash(hasher);
+    layout_position.map(|p| (p.line, p.column)).hash(hasher);
 }
 
 /// Hashes a version section the same way: `Debug` without the sources' texts, then the texts.
@@ -179,17 +208,22 @@ fn summary_hash(guide: &Guide) -> u64 {
     h.finish()
 }
 
-/// Every link target, in a stable order (the maps are unordered).
+/// Every link target. The sets are unordered: each item is hashed alone and the hashes summed, so
+/// no sorting of tens of thousands of paths on every rebuild.
 fn targets_hash(targets: &LinkTargets) -> u64 {
+    fn one(item: impl Hash) -> u64 {
+        let mut h = DefaultHasher::new();
+        item.hash(&mut h);
+        h.finish()
+    }
+    let sum = |hashes: &mut dyn Iterator<Item = u64>| hashes.fold(0u64, u64::wrapping_add);
     let mut h = DefaultHasher::new();
-    let documents: BTreeMap<_, _> = targets.documents.iter().collect();
-    documents.hash(&mut h);
-    let mut urls: Vec<_> = targets.page_urls.iter().collect();
-    urls.sort();
-    urls.hash(&mut h);
-    let mut files: Vec<_> = targets.files.iter().collect();
-    files.sort();
-    files.hash(&mut h);
+    sum(&mut targets.documents.iter().map(one)).hash(&mut h);
+    targets.documents.len().hash(&mut h);
+    sum(&mut targets.page_urls.iter().map(one)).hash(&mut h);
+    targets.page_urls.len().hash(&mut h);
+    sum(&mut targets.files.iter().map(one)).hash(&mut h);
+    targets.files.len().hash(&mut h);
     h.finish()
 }
 

@@ -18,7 +18,7 @@ use super::derived::{Derived, Since};
 use super::fingerprint::{Inputs, bytes_hash, template_hashes, template_sources};
 use super::watch::{Changed, SourceKind};
 use crate::build::{self, BuildOptions, Emit, Job, RenderOutcome, Reuse};
-use crate::content::urls;
+use crate::content::{self, urls};
 use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::{LinkResolver, Resolved};
 use crate::output::{self, InPlace, OutputOptions, Sink, Staging};
@@ -31,6 +31,8 @@ use crate::templates::Theme;
 pub struct Session {
     options: BuildOptions,
     last: Option<Last>,
+    /// The sources as last parsed, reused while their files are unchanged.
+    parsed: content::Parsed,
 }
 
 /// What the last good build left behind.
@@ -105,6 +107,7 @@ impl Session {
         Ok(Session {
             options,
             last: None,
+            parsed: content::Parsed::default(),
         })
     }
 
@@ -141,6 +144,12 @@ impl Session {
         let started = Instant::now();
         if let Some(rebuilt) = self.copy_changed_statics(changes, started)? {
             return Ok(rebuilt);
+        }
+        for change in changes {
+            if let Ok(rel) = change.path.strip_prefix(content::CONTENT_DIR) {
+                self.parsed
+                    .forget(&rel.to_string_lossy().replace('\\', "/"));
+            }
         }
         self.build(started)
     }
@@ -267,12 +276,12 @@ impl Session {
     }
 
     /// Loads and validates the site, and hashes what its pages depend on.
-    fn prepare(&self) -> Result<Prepared> {
+    fn prepare(&mut self) -> Result<Prepared> {
         let root = &self.options.root;
         // Read before `load`: if a template changes in between, the hash is of the older text and
         // the change's own event re-renders its pages (the reverse order could miss it).
         let site_templates = template_sources(root, &Theme::default());
-        let mut loaded = build::load(root, self.options.drafts)?;
+        let mut loaded = build::load_with(root, self.options.drafts, Some(&mut self.parsed))?;
         if let Some(base_url) = &self.options.base_url {
             loaded.config.base_url.clone_from(base_url);
         }
@@ -338,7 +347,6 @@ fn emit_site(
         fresh: Mutex::default(),
         derived: previous.map(|l| &l.derived),
         links: Mutex::default(),
-        search: Mutex::default(),
     };
     let sink = Collect {
         staging,
@@ -369,11 +377,7 @@ fn emit_site(
     if diagnostics.has_errors() {
         return Err(Error::Content(diagnostics));
     }
-    let derived = Derived::new(
-        prepared.inputs.targets(),
-        into_inner(cache.links),
-        into_inner(cache.search),
-    );
+    let derived = Derived::new(prepared.inputs.targets(), into_inner(cache.links));
     let kept = into_inner(cache.kept);
     let mut produced = into_inner(sink.produced);
     for rel in &kept {
@@ -462,7 +466,6 @@ struct Cache<'a> {
     /// What the last build derived from its sources, and what this one does.
     derived: Option<&'a Derived>,
     links: Mutex<HashMap<PathBuf, (String, crate::links::Checked)>>,
-    search: Mutex<HashMap<String, Vec<String>>>,
 }
 
 impl Cache<'_> {
@@ -497,9 +500,10 @@ impl Reuse for Cache<'_> {
         if old.fingerprint != self.inputs.fingerprint(job) {
             return None;
         }
-        if let Job::Page(page) = job {
+        let same_targets = self.derived.map(Derived::targets) == Some(self.inputs.targets());
+        if let (Job::Page(page), false) = (job, same_targets) {
             // A page's links resolve against the whole site: a file created, removed or renamed
-            // elsewhere may change them.
+            // elsewhere may change them. (With the same link targets, they resolve as before.)
             let resolver = PageLinks {
                 targets: &self.site.targets,
                 source_dir: urls::parent_dir(&page.doc.rel),
@@ -527,16 +531,15 @@ impl Reuse for Cache<'_> {
         lock(&self.fresh).insert(job.output(), cached);
     }
 
-    fn check_links(&self, site: &Site, anchors: &crate::links::Anchors) -> Vec<Diagnostic> {
-        let (problems, links) = self.since(|since| since.check_links(site, anchors));
+    fn check_links(
+        &self,
+        site: &Site,
+        anchors: &crate::links::Anchors,
+        found: &crate::links::Found,
+    ) -> Vec<Diagnostic> {
+        let (problems, links) = self.since(|since| since.check_links(site, anchors, found));
         *lock(&self.links) = links;
         problems
-    }
-
-    fn search_index(&self, site: &Site) -> String {
-        let (script, search) = self.since(|since| since.search_index(site));
-        *lock(&self.search) = search;
-        script
     }
 }
 

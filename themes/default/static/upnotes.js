@@ -4,8 +4,9 @@
  *
  * A classic script (no modules) so that offline bundles work from file://. The navigation comes
  * from window.UPNOTES_NAV, set by nav.js (written once per build): an array of
- * {title, url, children?} where url is site-relative ("" for the home page, "guide/",
- * "guide/intro/"). Links are built from the data-root, data-url and data-index-file attributes
+ * {title, url?, children?} where url is site-relative ("" for the home page, "guide/",
+ * "guide/intro/") and absent for a folder without a page of its own (a group that only opens
+ * and closes). Links are built from the data-root, data-url and data-index-file attributes
  * of <html>.
  */
 (function () {
