@@ -1,6 +1,5 @@
 //! The whole build as one linear function: config, content, site model, templates, render, write.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -250,7 +249,7 @@ pub fn emit(
     });
     write_guide_files(sink, site, config)?;
     if config.search {
-        let script = search::index_script_of(collected.search.iter().map(String::as_str));
+        let script = search::index_script_of(collected.search);
         sink.write("search-index.js", script.as_bytes())?;
     }
     let files = write_site_files(sink, site, theme, renderer, config)?;
@@ -296,7 +295,7 @@ pub struct RenderOutcome {
     /// The page's URL.
     pub url: String,
     /// Ids and names in its HTML, for link checking.
-    pub anchors: HashSet<String>,
+    pub anchors: links::AnchorSet,
     /// Warnings found while rendering it.
     pub warnings: Vec<Diagnostic>,
     /// A content page's links, where they are written, for link checking.

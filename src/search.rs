@@ -95,15 +95,21 @@ pub fn entry_json(entry: &Entry) -> String {
 
 /// The same script as [`index_script`], from entries already turned into JSON by [`entry_json`]:
 /// no escape can span two entries, as each starts with `[` and ends with `]`.
-pub fn index_script_of<'a>(entries: impl Iterator<Item = &'a str>) -> String {
-    let mut script = String::from("window.UPNOTES_SEARCH = [");
-    for (i, entry) in entries.enumerate() {
+pub fn index_script_of(entries: Vec<String>) -> String {
+    const HEAD: &str = "window.UPNOTES_SEARCH = [";
+    const TAIL: &str = "];\n";
+    // Sized once and filled while the entries are dropped: on a large site the index is tens of
+    // megabytes, and growing it by doubling would hold up to three copies at once.
+    let size = HEAD.len() + TAIL.len() + entries.iter().map(|e| e.len() + 1).sum::<usize>();
+    let mut script = String::with_capacity(size);
+    script.push_str(HEAD);
+    for (i, entry) in entries.into_iter().enumerate() {
         if i > 0 {
             script.push(',');
         }
-        script.push_str(entry);
+        script.push_str(&entry);
     }
-    script.push_str("];\n");
+    script.push_str(TAIL);
     script
 }
 
@@ -142,9 +148,9 @@ mod tests {
         assert!(script.starts_with("window.UPNOTES_SEARCH = [[\"page\",\"<\\/script><b>\""));
         let parts: Vec<String> = entries.iter().chain(&entries).map(entry_json).collect();
         assert_eq!(
-            index_script_of(parts.iter().map(String::as_str)),
+            index_script_of(parts),
             index_script(&[entries[0].clone(), entries[0].clone()])
         );
-        assert_eq!(index_script_of(std::iter::empty()), index_script(&[]));
+        assert_eq!(index_script_of(Vec::new()), index_script(&[]));
     }
 }

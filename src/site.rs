@@ -131,7 +131,7 @@ pub fn assemble(content: Content, config: &Config, diagnostics: &mut Diagnostics
     }
 }
 
-fn page(doc: Document, url: String) -> Page {
+fn page(mut doc: Document, url: String) -> Page {
     let (layout, layout_position) = match &doc.front_matter.layout {
         Some(l) => (
             l.value.clone(),
@@ -147,9 +147,11 @@ fn page(doc: Document, url: String) -> Page {
         .clone()
         .or_else(|| doc.first_heading.clone())
         .unwrap_or_else(|| file_title(&doc.rel));
+    let weight = doc.front_matter.weight.unwrap_or(0);
+    doc.release_front_matter();
     Page {
         title,
-        weight: doc.front_matter.weight.unwrap_or(0),
+        weight,
         doc,
         url,
         layout,

@@ -22,8 +22,9 @@ pub struct Document {
     pub rel: String,
     /// Path relative to the site root, for messages (e.g. `content/upgrades/0.28.x/precision.md`).
     pub source: PathBuf,
-    /// The front matter (defaults when the file has none).
-    pub front_matter: FrontMatter,
+    /// The front matter (defaults when the file has none, and in a page's released document
+    /// until [`Document::with_text`] parses it again).
+    pub front_matter: Arc<FrontMatter>,
     /// True when the file has a front matter block.
     pub has_front_matter: bool,
     /// The whole file, front matter included (for snippets in messages); empty once released.
@@ -55,9 +56,19 @@ impl Document {
         self.released_from = Some(Arc::clone(content_dir));
     }
 
+    /// Drops the front matter of a released document once what the site model needs of it was
+    /// taken ([`Document::with_text`] parses it again): it is most of a document's size.
+    pub fn release_front_matter(&mut self) {
+        static EMPTY: std::sync::LazyLock<Arc<FrontMatter>> =
+            std::sync::LazyLock::new(Arc::default);
+        if self.released_from.is_some() {
+            self.front_matter = Arc::clone(&EMPTY);
+        }
+    }
+
     /// This document with its text: itself when the text is held, else a copy with the text read
-    /// again. A file that changed since it was loaded is an error: rendering it would not match
-    /// what the build checked.
+    /// again (and its front matter parsed again). A file that changed since it was loaded is an
+    /// error: rendering it would not match what the build checked.
     pub fn with_text(&self) -> Result<Cow<'_, Document>, Diagnostic> {
         let Some(dir) = &self.released_from else {
             return Ok(Cow::Borrowed(self));
@@ -74,8 +85,13 @@ impl Document {
         if text_hash(&text) != self.text_hash {
             return Err(changed());
         }
+        let front_matter = match parse_document(&self.rel, self.source.clone(), &text) {
+            (Some(parsed), _) => parsed.front_matter,
+            (None, _) => Arc::clone(&self.front_matter),
+        };
         Ok(Cow::Owned(Document {
             text,
+            front_matter,
             released_from: None,
             ..self.clone()
         }))
@@ -491,7 +507,7 @@ pub fn parse_document(
     let document = Document {
         rel: rel.to_string(),
         source,
-        front_matter,
+        front_matter: Arc::new(front_matter),
         has_front_matter: split.yaml.is_some(),
         text: text.to_string(),
         text_hash: text_hash(text),

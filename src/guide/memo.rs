@@ -252,7 +252,7 @@ mod tests {
         Document {
             rel: "guide/1.0.x/note.md".to_string(),
             source: "content/guide/1.0.x/note.md".into(),
-            front_matter: crate::content::frontmatter::FrontMatter::default(),
+            front_matter: std::sync::Arc::default(),
             has_front_matter: false,
             text: text.to_string(),
             text_hash: crate::content::text_hash(text),
