@@ -31,6 +31,30 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set by cargo"));
     std::fs::write(out.join("default_theme.rs"), code).expect("write default_theme.rs");
     write_highlighter_fingerprint(&out);
+    write_renderer_fingerprint(&out);
+}
+
+/// Hashes all of upnotes' own source, the built-in theme and every dependency version: pages a
+/// build remembers (see `src/warm.rs`) are reused only by the very same renderer.
+fn write_renderer_fingerprint(out: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut inputs = vec![root.join("Cargo.lock"), root.join("build.rs")];
+    for dir in ["src", "themes"] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+        collect(&root.join(dir), &mut inputs);
+    }
+    inputs.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for input in &inputs {
+        input.strip_prefix(root).unwrap_or(input).hash(&mut hasher);
+        std::fs::read(input).unwrap_or_default().hash(&mut hasher);
+    }
+    let code = format!(
+        "/// Hash of upnotes' source, theme and dependency versions.\nconst RENDERER_FINGERPRINT: u64 = {:#x};\n",
+        hasher.finish()
+    );
+    std::fs::write(out.join("renderer_fingerprint.rs"), code)
+        .expect("write renderer_fingerprint.rs");
 }
 
 /// Hashes everything that decides what a highlighted block looks like (the highlighter's source,

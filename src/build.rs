@@ -15,8 +15,10 @@ use crate::output::{OutputOptions, Sink, Staging};
 use crate::publish;
 use crate::render::{self, RenderOptions, Renderer, SiteContext};
 use crate::search;
+use crate::serve::fingerprint::{Inputs, all_template_hashes, site_templates};
 use crate::site::{self, Site};
 use crate::templates::{Templates, Theme};
+use crate::warm::Warm;
 
 /// Templates a site with upgrade guides needs besides page layouts.
 pub const GUIDE_TEMPLATES: [&str; 2] = ["version.html", "path.html"];
@@ -48,6 +50,8 @@ pub struct BuildReport {
     pub output: PathBuf,
     /// Pages rendered.
     pub pages: usize,
+    /// Pages rendered by this build; the others were unchanged since the last one and kept.
+    pub rendered: usize,
     /// Upgrade notes in all guides.
     pub notes: usize,
     /// Files copied from `content/`.
@@ -137,6 +141,7 @@ pub fn load_with(
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
     let root = &options.root;
+    let site_templates = site_templates(root);
     let Loaded {
         mut config,
         site,
@@ -171,11 +176,18 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         },
     };
     let progress = crate::progress::Progress::on_stderr(jobs(&site).len(), "pages");
+    let inputs = Inputs::new(
+        &config,
+        options.drafts,
+        &site,
+        all_template_hashes(site_templates, &theme),
+    );
+    let warm = Warm::open(&inputs, &staging, u64::from(options.offline));
     let input = Emit {
         renderer: &renderer,
         theme: &theme,
         config: &config,
-        reuse: None,
+        reuse: Some(&warm),
         progress: Some(&progress),
     };
     let (pages, files) = emit(&input, &staging, &mut diagnostics)?;
@@ -185,10 +197,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     if diagnostics.has_errors() {
         return Err(Error::Content(diagnostics));
     }
+    let rendered = pages - warm.reused();
+    let remembered = warm.finish();
     let output = staging.commit()?;
+    // Losing the manifest costs the next build its head start, nothing else.
+    let _ = remembered.save();
     Ok(BuildReport {
         output,
         pages,
+        rendered,
         notes: site.note_count(),
         files,
         warnings: diagnostics.sorted(),
@@ -249,8 +266,10 @@ pub fn emit(
     });
     write_guide_files(sink, site, config)?;
     if config.search {
-        let script = search::index_script_of(collected.search);
-        sink.write("search-index.js", script.as_bytes())?;
+        sink.write_parts(
+            "search-index.js",
+            &search::index_script_parts(&collected.search),
+        )?;
     }
     let files = write_site_files(sink, site, theme, renderer, config)?;
     Ok((collected.pages, files))

@@ -96,14 +96,24 @@ fn print_report(report: &build::BuildReport, out: &mut dyn Write, err: &mut dyn 
     print_diagnostics(&report.warnings, err);
     let _ = writeln!(
         out,
-        "built {} pages, {} notes and {} into {} in {} ms{}",
+        "built {} pages, {} notes and {} into {} in {} ms{}{}",
         report.pages,
         report.notes,
         plural(report.files, "file"),
         display_path(&report.output),
         report.elapsed.as_millis(),
+        unchanged_suffix(report),
         warnings_suffix(report.warnings.len()),
     );
+}
+
+/// `; 12 rendered, 9990 unchanged` when the build kept pages of the last one.
+fn unchanged_suffix(report: &build::BuildReport) -> String {
+    let unchanged = report.pages.saturating_sub(report.rendered);
+    if unchanged == 0 {
+        return String::new();
+    }
+    format!("; {} rendered, {unchanged} unchanged", report.rendered)
 }
 
 fn watch_options(args: crate::cli::WatchArgs) -> BuildOptions {

@@ -2,7 +2,8 @@
 //!
 //! The modules follow the data flow: [`config`] and [`content`] are read, [`site`] assembles the
 //! model, [`markdown`] and [`highlight`] render bodies, [`templates`] and [`render`] produce pages,
-//! [`output`] writes them safely. [`build`] runs the whole pipeline; [`commands`] maps the CLI onto it.
+//! [`output`] writes them safely, [`warm`] remembers them for the next build. [`build`] runs the
+//! whole pipeline; [`commands`] maps the CLI onto it.
 
 pub mod build;
 pub mod bundle;
@@ -26,6 +27,7 @@ pub mod serve;
 pub mod site;
 pub mod templates;
 pub mod version;
+pub mod warm;
 pub mod yaml;
 
 pub use commands::run;

@@ -88,29 +88,25 @@ pub fn index_script(entries: &[Entry]) -> String {
 }
 
 /// One entry as it appears in the index script (JSON, escaped like [`data_script`]); each render
-/// job makes its own, and the build joins them with [`index_script_of`].
+/// job makes its own, and the build writes them with [`index_script_parts`].
 pub fn entry_json(entry: &Entry) -> String {
     escape_json(serde_json::to_string(entry).unwrap_or_else(|_| "null".to_string()))
 }
 
-/// The same script as [`index_script`], from entries already turned into JSON by [`entry_json`]:
-/// no escape can span two entries, as each starts with `[` and ends with `]`.
-pub fn index_script_of(entries: Vec<String>) -> String {
-    const HEAD: &str = "window.UPNOTES_SEARCH = [";
-    const TAIL: &str = "];\n";
-    // Sized once and filled while the entries are dropped: on a large site the index is tens of
-    // megabytes, and growing it by doubling would hold up to three copies at once.
-    let size = HEAD.len() + TAIL.len() + entries.iter().map(|e| e.len() + 1).sum::<usize>();
-    let mut script = String::with_capacity(size);
-    script.push_str(HEAD);
-    for (i, entry) in entries.into_iter().enumerate() {
+/// The same script as [`index_script`] in parts to write one after the other, from entries
+/// already turned into JSON by [`entry_json`]: no escape can span two entries, as each starts
+/// with `[` and ends with `]`.
+pub fn index_script_parts(entries: &[String]) -> Vec<&[u8]> {
+    let mut parts = Vec::with_capacity(entries.len() * 2 + 2);
+    parts.push(&b"window.UPNOTES_SEARCH = ["[..]);
+    for (i, entry) in entries.iter().enumerate() {
         if i > 0 {
-            script.push(',');
+            parts.push(b",");
         }
-        script.push_str(&entry);
+        parts.push(entry.as_bytes());
     }
-    script.push_str(TAIL);
-    script
+    parts.push(b"];\n");
+    parts
 }
 
 /// A classic script that sets `window.<variable>` to `value` as JSON; `</` and the JavaScript line
@@ -148,9 +144,12 @@ mod tests {
         assert!(script.starts_with("window.UPNOTES_SEARCH = [[\"page\",\"<\\/script><b>\""));
         let parts: Vec<String> = entries.iter().chain(&entries).map(entry_json).collect();
         assert_eq!(
-            index_script_of(parts),
-            index_script(&[entries[0].clone(), entries[0].clone()])
+            index_script_parts(&parts).concat(),
+            index_script(&[entries[0].clone(), entries[0].clone()]).into_bytes()
         );
-        assert_eq!(index_script_of(Vec::new()), index_script(&[]));
+        assert_eq!(
+            index_script_parts(&[]).concat(),
+            index_script(&[]).into_bytes()
+        );
     }
 }

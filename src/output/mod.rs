@@ -31,6 +31,11 @@ pub trait Sink: Sync {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()>;
     /// Copies the file at `from` to site-relative `rel`.
     fn copy(&self, rel: &str, from: &Path) -> Result<()>;
+    /// Writes the concatenation of `parts` to `rel`. A sink that writes files streams them, so a
+    /// file of tens of megabytes (a large site's search index) is never joined in memory.
+    fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<()> {
+        self.write(rel, &parts.concat())
+    }
 }
 
 /// `dir` joined with site-relative `rel`, refusing anything that could land outside `dir`.
@@ -117,6 +122,50 @@ mod tests {
             assert!(staging.path_for(bad).is_err(), "{bad}");
         }
         assert!(staging.path_for("a/b/index.html").is_ok());
+    }
+
+    #[test]
+    fn parts_are_written_joined_and_left_alone_when_unchanged() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let site = tmp.path().join("site");
+        let build = |parts: &[&[u8]]| {
+            let staging =
+                Staging::create(tmp.path(), &site, OutputOptions::default()).expect("staging");
+            staging.write_parts("index.js", parts).expect("write");
+            let written = staging.path_for("index.js").expect("path");
+            staging.commit().expect("commit");
+            // After the swap, the folder written holds the output; the output's path is free.
+            written
+        };
+        let long_ago = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1000);
+        let age = |path: &Path| {
+            let file = std::fs::File::options()
+                .write(true)
+                .open(path)
+                .expect("open");
+            file.set_modified(long_ago).expect("set mtime");
+        };
+        let modified = |path: &Path| {
+            std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .expect("mtime")
+        };
+        // Two builds fill the output and the spare folder with the same bytes.
+        let spare = build(&[b"ab", b"", b"cd"]);
+        build(&[b"ab", b"", b"cd"]);
+        assert_eq!(std::fs::read(site.join("index.js")).expect("read"), b"abcd");
+        age(&site.join("index.js"));
+        age(&spare);
+        // Other parts, the same bytes: the file is left alone.
+        build(&[b"a", b"bcd"]);
+        assert_eq!(
+            modified(&site.join("index.js")),
+            long_ago,
+            "not written again"
+        );
+        // Same length, other bytes: written.
+        build(&[b"ab", b"cx"]);
+        assert_eq!(std::fs::read(site.join("index.js")).expect("read"), b"abcx");
     }
 
     #[test]

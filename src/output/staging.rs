@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -26,6 +27,8 @@ pub const STATE_DIR: &str = ".upnotes";
 pub struct Staging {
     target: PathBuf,
     dir: PathBuf,
+    /// `.upnotes/<name>`: the prefix of this output's files in the state folder.
+    state_prefix: PathBuf,
     /// Files the spare held when the build started (none for a fresh folder).
     existing: HashSet<String>,
     written: Mutex<HashSet<String>>,
@@ -61,6 +64,7 @@ impl Staging {
         Ok(Staging {
             target,
             dir,
+            state_prefix: state.join(&name),
             existing,
             written: Mutex::new(HashSet::new()),
             _lock: lock,
@@ -70,6 +74,28 @@ impl Staging {
     /// The folder being written.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The output folder the build replaces.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// A file of this output's state in `.upnotes/` (`<name>.<suffix>`).
+    pub fn state_file(&self, suffix: &str) -> PathBuf {
+        let mut name = self.state_prefix.clone().into_os_string();
+        name.push(".");
+        name.push(suffix);
+        PathBuf::from(name)
+    }
+
+    /// Keeps the spare's file at `rel` as this build's, unwritten; false when the spare has none.
+    pub fn keep(&self, rel: &str) -> Result<bool> {
+        if !self.existing.contains(rel) {
+            return Ok(false);
+        }
+        self.claim(rel)?;
+        Ok(true)
     }
 
     /// The path inside the staging folder for site-relative `rel`, refusing anything that could
@@ -86,6 +112,22 @@ impl Staging {
         }
         make_room(&self.dir, &path)?;
         std::fs::write(&path, bytes).map_err(|e| Error::io("cannot write", &path, e))
+    }
+
+    /// [`Staging::write`] of the concatenation of `parts`, streamed both when comparing and
+    /// when writing.
+    pub fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<()> {
+        let path = self.claim(rel)?;
+        if self.existing.contains(rel) && holds_parts(&path, parts) {
+            return Ok(());
+        }
+        make_room(&self.dir, &path)?;
+        let failed = |e| Error::io("cannot write", &path, e);
+        let mut file = std::io::BufWriter::new(File::create(&path).map_err(failed)?);
+        for part in parts {
+            file.write_all(part).map_err(failed)?;
+        }
+        file.flush().map_err(failed)
     }
 
     /// Copies the file at `from` to site-relative `rel` unless it is already there.
@@ -147,6 +189,10 @@ impl Sink for Staging {
 
     fn copy(&self, rel: &str, from: &Path) -> Result<()> {
         Staging::copy(self, rel, from)
+    }
+
+    fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<()> {
+        Staging::write_parts(self, rel, parts)
     }
 }
 
@@ -212,6 +258,23 @@ fn survey(dir: &Path) -> Result<HashSet<String>> {
 fn holds(path: &Path, bytes: &[u8]) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.len() == bytes.len() as u64)
         && std::fs::read(path).is_ok_and(|old| old == bytes)
+}
+
+/// [`holds`] for the concatenation of `parts`, reading the file a block at a time.
+fn holds_parts(path: &Path, parts: &[&[u8]]) -> bool {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    if !std::fs::metadata(path).is_ok_and(|m| m.len() == len as u64) {
+        return false;
+    }
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    let mut file = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut block = Vec::new();
+    parts.iter().all(|part| {
+        block.resize(part.len(), 0);
+        file.read_exact(&mut block).is_ok() && block == *part
+    })
 }
 
 /// Makes sure `path` can be written: its parents are folders (a file of an older build in the

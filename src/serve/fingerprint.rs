@@ -227,6 +227,22 @@ fn targets_hash(targets: &LinkTargets) -> u64 {
     h.finish()
 }
 
+/// The site's own templates (its `templates/` folder): read them before loading the site, so a
+/// template edited meanwhile differs from its hash and renders again next time.
+pub fn site_templates(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    template_sources(root, &Theme::default())
+}
+
+/// The hash of every template the site renders with: `theme`'s, overridden by `site_templates`.
+pub fn all_template_hashes(
+    site_templates: BTreeMap<String, Vec<u8>>,
+    theme: &Theme,
+) -> HashMap<String, u64> {
+    let mut sources = template_sources(Path::new("/nonexistent"), theme);
+    sources.extend(site_templates);
+    template_hashes(&sources)
+}
+
 /// Every template's source by name, as the build sees them: the theme's `templates/`, overridden
 /// by the site's `templates/` folder.
 pub fn template_sources(root: &Path, theme: &Theme) -> BTreeMap<String, Vec<u8>> {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::derived::{Derived, Since};
-use super::fingerprint::{Inputs, bytes_hash, template_hashes, template_sources};
+use super::fingerprint::{Inputs, all_template_hashes, bytes_hash, site_templates};
 use super::watch::{Changed, SourceKind};
 use crate::build::{self, BuildOptions, Emit, Job, RenderOutcome, Reuse};
 use crate::content::{self, urls};
@@ -24,7 +24,6 @@ use crate::markdown::{LinkResolver, Resolved};
 use crate::output::{self, InPlace, OutputOptions, Sink, Staging};
 use crate::render::{self, RenderOptions, RenderedPage, Renderer, SiteContext};
 use crate::site::{PageLinks, Site};
-use crate::templates::Theme;
 
 /// The state kept between rebuilds.
 #[derive(Debug)]
@@ -280,7 +279,7 @@ impl Session {
         let root = &self.options.root;
         // Read before `load`: if a template changes in between, the hash is of the older text and
         // the change's own event re-renders its pages (the reverse order could miss it).
-        let site_templates = template_sources(root, &Theme::default());
+        let site_templates = site_templates(root);
         let mut loaded = build::load_with(root, self.options.drafts, Some(&mut self.parsed))?;
         if let Some(base_url) = &self.options.base_url {
             loaded.config.base_url.clone_from(base_url);
@@ -290,13 +289,11 @@ impl Session {
             .output
             .clone()
             .unwrap_or_else(|| root.join(&loaded.config.output));
-        let mut sources = template_sources(Path::new("/nonexistent"), &loaded.theme);
-        sources.extend(site_templates);
         let inputs = Inputs::new(
             &loaded.config,
             self.options.drafts,
             &loaded.site,
-            template_hashes(&sources),
+            all_template_hashes(site_templates, &loaded.theme),
         );
         Ok(Prepared {
             loaded,

@@ -1,0 +1,127 @@
+//! Builds that follow a build: pages whose inputs are unchanged are kept from the last build, not
+//! rendered, and the output is still byte for byte what a build from scratch writes.
+
+mod support;
+
+use std::path::Path;
+
+use upnotes::build::{self, BuildOptions, BuildReport};
+
+/// The example site (config and content; the built-in theme) in a fresh folder.
+fn example() -> tempfile::TempDir {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(repo.join("upnotes.yaml"), tmp.path().join("upnotes.yaml")).expect("config");
+    support::copy_tree(&repo.join("content"), &tmp.path().join("content"));
+    tmp
+}
+
+fn build(root: &Path) -> BuildReport {
+    build::build(&BuildOptions {
+        root: root.to_path_buf(),
+        ..BuildOptions::default()
+    })
+    .expect("build")
+}
+
+/// The output must be what a build from scratch (another output, so nothing to reuse) writes.
+fn assert_same_as_fresh_build(root: &Path) {
+    let fresh = root.join("fresh-build");
+    let report = build::build(&BuildOptions {
+        root: root.to_path_buf(),
+        output: Some(fresh.clone()),
+        ..BuildOptions::default()
+    })
+    .expect("fresh build");
+    assert_eq!(report.rendered, report.pages, "nothing to reuse");
+    let got = support::tree(&root.join("site"));
+    let want = support::tree(&fresh);
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&got), names(&want), "the same files");
+    for ((name, got), (_, want)) in got.iter().zip(&want) {
+        assert!(got == want, "{name} differs from a fresh build");
+    }
+    std::fs::remove_dir_all(&fresh).expect("remove the fresh build");
+}
+
+/// Pages with warnings render every time, so their warnings are reported every time.
+fn with_warnings(report: &BuildReport) -> usize {
+    let mut files: Vec<_> = report.warnings.iter().map(|w| w.path.clone()).collect();
+    files.sort();
+    files.dedup();
+    files.len()
+}
+
+#[test]
+fn an_unchanged_site_renders_only_pages_with_warnings_and_writes_the_same_output() {
+    let site = example();
+    let first = build(site.path());
+    assert_eq!(first.rendered, first.pages);
+    let second = build(site.path());
+    assert!(second.rendered <= with_warnings(&second), "{second:?}");
+    assert_eq!(
+        second.warnings, first.warnings,
+        "the same warnings, reported again"
+    );
+    let third = build(site.path());
+    assert!(third.rendered <= with_warnings(&third));
+    assert_same_as_fresh_build(site.path());
+}
+
+#[test]
+fn an_edited_page_is_rendered_alone() {
+    let site = example();
+    build(site.path());
+    build(site.path());
+    let index = site.path().join("content/index.md");
+    let text = std::fs::read_to_string(&index).expect("read");
+    std::fs::write(&index, format!("{text}\nA new closing line.\n")).expect("write");
+    let after = build(site.path());
+    assert!(after.rendered <= 1 + with_warnings(&after), "{after:?}");
+    let html = std::fs::read_to_string(site.path().join("site/index.html")).expect("read");
+    assert!(html.contains("A new closing line."));
+    // Remembered: the next build renders nothing.
+    let again = build(site.path());
+    assert!(again.rendered <= with_warnings(&again), "{again:?}");
+    assert_same_as_fresh_build(site.path());
+}
+
+#[test]
+fn output_files_changed_by_hand_and_failed_builds_are_not_trusted() {
+    let site = example();
+    build(site.path());
+    build(site.path());
+    // Edited in the output by hand: the next build writes the page again.
+    let page = site.path().join("site/index.html");
+    std::fs::write(&page, "edited by hand").expect("write");
+    build(site.path());
+    assert_ne!(
+        std::fs::read_to_string(&page).expect("read"),
+        "edited by hand"
+    );
+    assert_same_as_fresh_build(site.path());
+    // A build that fails half way leaves the spare folder written to; the next good build must
+    // not take the spare's files for what its old manifest says they are.
+    let index = site.path().join("content/index.md");
+    let good = std::fs::read_to_string(&index).expect("read");
+    std::fs::write(&index, format!("{good}\nChanged once.\n")).expect("write");
+    let broken = site.path().join("content/broken.md");
+    std::fs::write(&broken, "---\ntitle: [unclosed\n---\n").expect("write");
+    assert!(
+        build::build(&BuildOptions {
+            root: site.path().to_path_buf(),
+            ..BuildOptions::default()
+        })
+        .is_err()
+    );
+    std::fs::remove_file(&broken).expect("remove");
+    std::fs::write(&index, &good).expect("write");
+    build(site.path());
+    build(site.path());
+    assert_same_as_fresh_build(site.path());
+    // Its working state deleted, a build starts over.
+    std::fs::remove_dir_all(site.path().join(".upnotes")).expect("remove state");
+    let cold = build(site.path());
+    assert_eq!(cold.rendered, cold.pages);
+    assert_same_as_fresh_build(site.path());
+}
