@@ -10,13 +10,17 @@
 //!
 //! Anything in doubt renders: another upnotes binary, other build options, other link targets,
 //! a page that had warnings (they must be reported again), a file that does not match its hash.
-//! A manifest is written only once its folder is complete: a build that fails leaves the spare
-//! without one, so its files are compared byte for byte again.
+//! A manifest is one JSON line of its key, then one line per page, written while the build goes
+//! (so a large site's entries are never all held twice). It takes its place only once its folder
+//! is complete: a build that fails leaves the spare without one, so its files are compared byte
+//! for byte again.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -29,32 +33,17 @@ use crate::serve::fingerprint::Inputs;
 include!(concat!(env!("OUT_DIR"), "/renderer_fingerprint.rs"));
 
 /// Bumped when the manifest's layout changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
-/// One folder's pages, as the build that wrote it rendered them.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Manifest {
-    /// Reusable only when equal: format, renderer, build options and link targets.
-    key: (u32, u64, u64),
-    /// By output path.
-    pages: HashMap<String, Entry>,
-}
-
-/// The spare folder's manifest: only the hash of each page's HTML is needed of it.
-#[derive(Debug, Default, Deserialize)]
-struct SpareManifest {
-    key: (u32, u64, u64),
-    pages: HashMap<String, HtmlHash>,
-}
-
-#[derive(Debug, Deserialize)]
-struct HtmlHash {
-    html: u64,
-}
+/// A manifest's first line: reusable only when equal (format, renderer, build options, link
+/// targets).
+type Key = (u32, u64, u64);
 
 /// One rendered page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
+    /// Output path.
+    rel: String,
     fingerprint: u64,
     /// xxh3 of its HTML.
     html: u64,
@@ -64,9 +53,17 @@ struct Entry {
     search: Vec<String>,
 }
 
+/// What the spare's manifest is needed for: which HTML each file holds.
+#[derive(Debug, Deserialize)]
+struct Held {
+    rel: String,
+    html: u64,
+}
+
 impl Entry {
-    fn of(fingerprint: u64, html: &str, outcome: &RenderOutcome) -> Entry {
+    fn of(rel: String, fingerprint: u64, html: &str, outcome: &RenderOutcome) -> Entry {
         Entry {
+            rel,
             fingerprint,
             html: xxhash_rust::xxh3::xxh3_64(html.as_bytes()),
             url: outcome.url.clone(),
@@ -95,69 +92,100 @@ impl Entry {
     }
 }
 
-/// The reuse of one build: the two folders' manifests, and the next output's.
+/// The lines of the manifest at `path` after its key, when its key is `key`.
+fn read_lines<T: serde::de::DeserializeOwned>(path: &Path, key: Key) -> Vec<T> {
+    let Ok(file) = File::open(path) else {
+        return Vec::new();
+    };
+    let mut lines = std::io::BufReader::new(file).lines();
+    let first = lines.next().and_then(|l| l.ok());
+    if first.and_then(|l| serde_json::from_str::<Key>(&l).ok()) != Some(key) {
+        return Vec::new();
+    }
+    lines
+        .map_while(|l| l.ok())
+        .map_while(|l| serde_json::from_str(&l).ok())
+        .collect()
+}
+
+/// The reuse of one build: the two folders' manifests, and the next output's, being written.
 #[derive(Debug)]
 pub struct Warm<'a> {
     inputs: &'a Inputs,
     staging: &'a Staging,
-    key: (u32, u64, u64),
-    output: Manifest,
+    /// The output's pages by output path.
+    output: HashMap<String, Entry>,
     /// The spare's pages: output path -> hash of the HTML.
     spare: HashMap<String, u64>,
-    /// Output paths of the pages kept from the output.
-    kept: Mutex<Vec<String>>,
-    /// Pages rendered now.
-    fresh: Mutex<HashMap<String, Entry>>,
+    /// The next output's manifest, or `None` once writing it failed.
+    next: Mutex<Option<BufWriter<File>>>,
+    reused: AtomicUsize,
 }
 
 impl<'a> Warm<'a> {
     /// Reads the manifests of `staging`'s folders. `options` stands for every build option that
     /// changes the HTML but is not in the fingerprints.
     pub fn open(inputs: &'a Inputs, staging: &'a Staging, options: u64) -> Warm<'a> {
-        let key = (FORMAT, RENDERER_FINGERPRINT ^ options, inputs.targets());
-        let read = |suffix: &str| std::fs::read(staging.state_file(suffix)).unwrap_or_default();
-        let output = serde_json::from_slice::<Manifest>(&read("out.manifest"))
-            .ok()
-            .filter(|m| m.key == key)
-            .unwrap_or_default();
-        let spare = serde_json::from_slice::<SpareManifest>(&read("spare.manifest"))
-            .ok()
-            .filter(|m| m.key == key)
-            .map(|m| m.pages.into_iter().map(|(rel, h)| (rel, h.html)).collect())
-            .unwrap_or_default();
+        let key: Key = (FORMAT, RENDERER_FINGERPRINT ^ options, inputs.targets());
+        let output = read_lines::<Entry>(&staging.state_file("out.manifest"), key)
+            .into_iter()
+            .map(|e| (e.rel.clone(), e))
+            .collect();
+        let spare = read_lines::<Held>(&staging.state_file("spare.manifest"), key)
+            .into_iter()
+            .map(|h| (h.rel, h.html))
+            .collect();
         // The spare is about to change: its manifest holds only once this build is committed.
         let _ = std::fs::remove_file(staging.state_file("spare.manifest"));
+        let next = File::create(staging.state_file("next.manifest"))
+            .ok()
+            .map(BufWriter::new)
+            .and_then(|mut w| {
+                let line = serde_json::to_string(&key).ok()?;
+                writeln!(w, "{line}").ok().map(|()| w)
+            });
         Warm {
             inputs,
             staging,
-            key,
             output,
             spare,
-            kept: Mutex::default(),
-            fresh: Mutex::default(),
+            next: Mutex::new(next),
+            reused: AtomicUsize::new(0),
         }
     }
 
     /// How many pages were kept from the last build, not rendered.
     pub fn reused(&self) -> usize {
-        self.kept.lock().map_or(0, |kept| kept.len())
+        self.reused.load(Ordering::Relaxed)
     }
 
-    /// What to save once the build is committed.
-    pub fn finish(mut self) -> Saved {
-        let mut pages = self.fresh.into_inner().unwrap_or_default();
-        for rel in self.kept.into_inner().unwrap_or_default() {
-            if let Some(entry) = self.output.pages.remove(&rel) {
-                pages.insert(rel, entry);
-            }
-        }
+    /// Finishes the next output's manifest, to save once the build is committed.
+    pub fn finish(self) -> Saved {
+        let complete = self
+            .next
+            .into_inner()
+            .ok()
+            .flatten()
+            .is_some_and(|mut w| w.flush().is_ok());
         Saved {
+            next: complete.then(|| self.staging.state_file("next.manifest")),
             out: self.staging.state_file("out.manifest"),
             spare: self.staging.state_file("spare.manifest"),
-            manifest: Manifest {
-                key: self.key,
-                pages,
-            },
+        }
+    }
+
+    /// Adds `entry` to the next output's manifest.
+    fn remember(&self, entry: &Entry) {
+        let Ok(line) = serde_json::to_string(entry) else {
+            return;
+        };
+        if let Ok(mut next) = self.next.lock() {
+            let failed = next
+                .as_mut()
+                .is_some_and(|w| writeln!(w, "{line}").is_err());
+            if failed {
+                *next = None;
+            }
         }
     }
 
@@ -181,11 +209,12 @@ impl<'a> Warm<'a> {
 impl Reuse for Warm<'_> {
     fn reuse(&self, job: &Job<'_>) -> Option<RenderOutcome> {
         let rel = job.output();
-        let entry = self.output.pages.get(&rel)?;
+        let entry = self.output.get(&rel)?;
         if entry.fingerprint != self.inputs.fingerprint(job) || !self.place(&rel, entry) {
             return None;
         }
-        self.kept.lock().ok()?.push(rel);
+        self.remember(entry);
+        self.reused.fetch_add(1, Ordering::Relaxed);
         Some(entry.outcome())
     }
 
@@ -194,19 +223,23 @@ impl Reuse for Warm<'_> {
         if !outcome.warnings.is_empty() {
             return;
         }
-        let entry = Entry::of(self.inputs.fingerprint(job), &page.html, outcome);
-        if let Ok(mut fresh) = self.fresh.lock() {
-            fresh.insert(job.output(), entry);
-        }
+        let entry = Entry::of(
+            job.output(),
+            self.inputs.fingerprint(job),
+            &page.html,
+            outcome,
+        );
+        self.remember(&entry);
     }
 }
 
 /// The manifest of a build's output, to save once it is committed.
 #[derive(Debug)]
 pub struct Saved {
+    /// The finished manifest, unless writing it failed.
+    next: Option<PathBuf>,
     out: PathBuf,
     spare: PathBuf,
-    manifest: Manifest,
 }
 
 impl Saved {
@@ -217,15 +250,11 @@ impl Saved {
             std::fs::rename(&self.out, &self.spare)
                 .map_err(|e| Error::io("cannot rename", &self.out, e))?;
         }
-        let mut temp = self.out.clone().into_os_string();
-        temp.push(".new");
-        let temp = PathBuf::from(temp);
-        let failed = |e: std::io::Error| Error::io("cannot write", &temp, e);
-        // Streamed: on a large site the manifest is tens of megabytes.
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&temp).map_err(failed)?);
-        serde_json::to_writer(&mut file, &self.manifest).map_err(|e| failed(e.into()))?;
-        file.flush().map_err(failed)?;
-        drop(file);
-        std::fs::rename(&temp, &self.out).map_err(|e| Error::io("cannot rename", &temp, e))
+        match self.next {
+            Some(next) => {
+                std::fs::rename(&next, &self.out).map_err(|e| Error::io("cannot rename", &next, e))
+            }
+            None => Ok(()),
+        }
     }
 }
