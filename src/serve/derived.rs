@@ -9,6 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -17,13 +18,17 @@ use crate::links::{self, Anchors, Checked, Found};
 use crate::render;
 use crate::site::Site;
 
+/// By source file: the URL of the page it is rendered on, and its links' problems (shared, so
+/// that the next rebuild keeps a source's result without copying it).
+pub type SourceLinks = HashMap<PathBuf, (String, Arc<Checked>)>;
+
 /// Per-source results of one rebuild.
 #[derive(Debug, Default)]
 pub struct Derived {
     /// The hash of the site's link targets the links were checked against.
     targets: u64,
-    /// By source file: the URL of the page it is rendered on, and its links' problems.
-    links: HashMap<PathBuf, (String, Checked)>,
+    /// Each source's links.
+    links: SourceLinks,
 }
 
 /// What changed since the results in `old` were found.
@@ -51,9 +56,9 @@ impl Since<'_> {
         site: &Site,
         anchors: &Anchors,
         found: &Found,
-    ) -> (Vec<Diagnostic>, HashMap<PathBuf, (String, Checked)>) {
+    ) -> (Vec<Diagnostic>, SourceLinks) {
         let old = self.old.filter(|old| old.targets == self.targets);
-        let checked: Vec<(PathBuf, (String, Checked))> = links::sources(site, found)
+        let checked: Vec<(PathBuf, (String, Arc<Checked>))> = links::sources(site, found)
             .par_iter()
             .map(|source| {
                 let reused = old
@@ -67,8 +72,8 @@ impl Since<'_> {
                                 .any(|url| self.anchors_changed.contains(url))
                     });
                 let result = match reused {
-                    Some((_, checked)) => checked.clone(),
-                    None => links::check_source(site, anchors, source),
+                    Some((_, checked)) => Arc::clone(checked),
+                    None => Arc::new(links::check_source(site, anchors, source)),
                 };
                 let owner = source.owner_url.to_string();
                 (source.doc.source.clone(), (owner, result))
@@ -84,7 +89,7 @@ impl Since<'_> {
 
 impl Derived {
     /// The results of one rebuild, for the next.
-    pub fn new(targets: u64, links: HashMap<PathBuf, (String, Checked)>) -> Self {
+    pub fn new(targets: u64, links: SourceLinks) -> Self {
         Derived { targets, links }
     }
 

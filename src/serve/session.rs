@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::derived::{Derived, Since};
-use super::fingerprint::{Inputs, all_template_hashes, bytes_hash, site_templates};
+use super::fingerprint::{Inputs, all_template_hashes, bytes_hash, parts_hash, site_templates};
 use super::watch::{Changed, SourceKind};
 use crate::build::{self, BuildOptions, Emit, Job, RenderOutcome, Reuse};
 use crate::content::{self, urls};
@@ -395,16 +395,25 @@ fn emit_site(
     })
 }
 
-/// The state to keep after a good rebuild: pages rendered now plus those kept from before.
+/// The state to keep after a good rebuild: pages rendered now plus those kept from before. The
+/// last build's map is updated in place: after one edit it holds ten thousand kept pages and one
+/// fresh one.
 fn remember(rebuilt: &Rebuilt, emitted: Emitted, previous: Option<Last>) -> Last {
-    let mut pages = emitted.fresh;
-    if let Some(mut last) = previous {
-        for rel in emitted.kept {
-            if let Some(cached) = last.pages.remove(&rel) {
-                pages.insert(rel, cached);
+    let pages = match previous {
+        Some(last) => {
+            let mut pages = last.pages;
+            let fresh: Vec<String> = emitted.fresh.keys().cloned().collect();
+            pages.extend(emitted.fresh);
+            // Kept pages are the last build's and fresh ones are not kept, so the map holds
+            // exactly both unless some page of the last build is produced by no job any more.
+            if pages.len() != emitted.kept.len() + fresh.len() {
+                let live: HashSet<&String> = emitted.kept.iter().chain(&fresh).collect();
+                pages.retain(|rel, _| live.contains(rel));
             }
+            pages
         }
-    }
+        None => emitted.fresh,
+    };
     Last {
         output: rebuilt.output.clone(),
         base_path: rebuilt.base_path.clone(),
@@ -462,7 +471,7 @@ struct Cache<'a> {
     fresh: Mutex<HashMap<String, Cached>>,
     /// What the last build derived from its sources, and what this one does.
     derived: Option<&'a Derived>,
-    links: Mutex<HashMap<PathBuf, (String, crate::links::Checked)>>,
+    links: Mutex<super::derived::SourceLinks>,
 }
 
 impl Cache<'_> {
@@ -550,19 +559,41 @@ struct Collect<'a> {
     statics: Mutex<HashMap<PathBuf, String>>,
 }
 
+impl Collect<'_> {
+    /// Records `rel` with `hash`; true when its bytes must be written (they differ from the last
+    /// build's). A later write of the same path wins, as it does in a staging folder.
+    fn produce(&self, rel: &str, hash: u64) -> bool {
+        lock(&self.produced).insert(rel.to_string(), hash);
+        if self.previous.get(rel) == Some(&hash) {
+            lock(&self.pending).remove(rel);
+            false
+        } else {
+            true
+        }
+    }
+}
+
 impl Sink for Collect<'_> {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let hash = bytes_hash(bytes);
-        lock(&self.produced).insert(rel.to_string(), hash);
         if let Some(staging) = self.staging {
+            lock(&self.produced).insert(rel.to_string(), bytes_hash(bytes));
             return staging.write(rel, bytes);
         }
-        // A later write of the same path wins, as it does in a staging folder.
-        let mut pending = lock(&self.pending);
-        if self.previous.get(rel) == Some(&hash) {
-            pending.remove(rel);
-        } else {
-            pending.insert(rel.to_string(), bytes.to_vec());
+        if self.produce(rel, bytes_hash(bytes)) {
+            lock(&self.pending).insert(rel.to_string(), bytes.to_vec());
+        }
+        Ok(())
+    }
+
+    /// Hashes the parts as they are and joins them only when the file changed: a large site's
+    /// search index is megabytes that an edit seldom changes.
+    fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<()> {
+        if let Some(staging) = self.staging {
+            lock(&self.produced).insert(rel.to_string(), parts_hash(parts));
+            return staging.write_parts(rel, parts);
+        }
+        if self.produce(rel, parts_hash(parts)) {
+            lock(&self.pending).insert(rel.to_string(), parts.concat());
         }
         Ok(())
     }

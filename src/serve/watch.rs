@@ -6,9 +6,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-use notify::event::{CreateKind, EventKind, MetadataKind, ModifyKind, RemoveKind};
-use notify::{Event, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use notify::event::{CreateKind, EventKind, MetadataKind, ModifyKind, RemoveKind, RenameMode};
+use notify::{Event, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::config::FILE_NAME;
 use crate::content::{CONTENT_DIR, is_ignored};
@@ -17,12 +16,14 @@ use crate::error::{Error, Result};
 /// Folders under the site root whose files are sources (besides `upnotes.yaml`).
 pub const SOURCE_DIRS: [&str; 3] = [CONTENT_DIR, "templates", "themes"];
 
-/// How long the debouncer holds an event so that the steps of one save arrive together.
-const DEBOUNCE: Duration = Duration::from_millis(25);
-
 /// A batch ends once no new event has arrived for this long: the steps of one save arrive
 /// closer together than this.
 const QUIET: Duration = Duration::from_millis(40);
+
+/// ...unless the last change was a file renamed onto a source: that is how an editor's atomic
+/// save (and `sed -i`) ends, so the batch waits only this long for a next change (another file of
+/// a "save all", say) before the rebuild starts.
+const SETTLE: Duration = Duration::from_millis(5);
 
 /// Once a batch holds this many changes, a bulk operation (a `git checkout`, a copy) is under way...
 const BULK: usize = 8;
@@ -35,9 +36,16 @@ const BULK_QUIET: Duration = Duration::from_millis(300);
 /// stream of saves (a generator rewriting files, an autosave) still shows up in the preview.
 const LONGEST: Duration = Duration::from_secs(2);
 
-/// How long a batch of `changes` waits for the next source change before it ends.
-fn quiet_for(changes: usize) -> Duration {
-    if changes >= BULK { BULK_QUIET } else { QUIET }
+/// How long a batch of `changes` waits for the next source change before it ends; `saved` when
+/// the last change completed a save (see [`completes_save`]).
+fn quiet_for(changes: usize, saved: bool) -> Duration {
+    if changes >= BULK {
+        BULK_QUIET
+    } else if saved {
+        SETTLE
+    } else {
+        QUIET
+    }
 }
 
 /// What kind of source a changed path is.
@@ -100,6 +108,20 @@ pub fn classify(event: &Event, layout: &Layout) -> Vec<Changed> {
         .collect()
 }
 
+/// True for the step that ends an atomic save: a file renamed onto a source (the source is
+/// complete from this moment). Writing in place is not: it comes in several steps (truncate,
+/// write, close), and so do the copies of a `git checkout`.
+pub fn completes_save(event: &Event, layout: &Layout) -> bool {
+    matches!(
+        event.kind,
+        EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
+    ) && !event.need_rescan()
+        && event
+            .paths
+            .last()
+            .is_some_and(|to| classify_path(to, false, layout).is_some())
+}
+
 /// The kind of source at `path` (a folder when `folder`), if it is one. The ignore rules are the
 /// build's own ([`is_ignored`] on every component), so every file a build reads is watched.
 pub fn classify_path(path: &Path, folder: bool, layout: &Layout) -> Option<Changed> {
@@ -149,10 +171,12 @@ fn unknown() -> Changed {
     }
 }
 
-/// Watches a site's sources and hands out batches of changes.
+/// Watches a site's sources and hands out batches of changes. It takes the file system's events as
+/// they come (no debouncer in between, which would hold every event for its whole delay) and
+/// groups them into batches itself.
 pub struct Watcher {
-    debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
-    events: Receiver<DebounceEventResult>,
+    watcher: RecommendedWatcher,
+    events: Receiver<notify::Result<Event>>,
     layout: Layout,
     watched: BTreeSet<PathBuf>,
 }
@@ -170,17 +194,16 @@ impl Watcher {
     /// Starts watching the root (for `upnotes.yaml` and new source folders) and every source folder.
     pub fn start(layout: Layout) -> Result<Watcher> {
         let (tx, events) = channel();
-        let debouncer =
-            new_debouncer(DEBOUNCE, None, tx).map_err(|e| watch_error(&layout.root, &e))?;
+        let watcher = notify::recommended_watcher(tx).map_err(|e| watch_error(&layout.root, &e))?;
         let mut watcher = Watcher {
-            debouncer,
+            watcher,
             events,
             layout,
             watched: BTreeSet::new(),
         };
         let root = watcher.layout.root.clone();
         watcher
-            .debouncer
+            .watcher
             .watch(&root, RecursiveMode::NonRecursive)
             .map_err(|e| watch_error(&root, &e))?;
         watcher.watch_source_dirs()?;
@@ -196,24 +219,25 @@ impl Watcher {
     /// the watcher stopped.
     pub fn next_batch(&mut self) -> Option<BTreeSet<Changed>> {
         let mut changes = BTreeSet::new();
+        let mut saved = false;
         while changes.is_empty() {
             let result = self.events.recv().ok()?;
-            self.absorb(result, &mut changes);
+            saved = self.absorb(result, &mut changes) == Some(true);
         }
         // Only a source change extends the burst: files and folders are opened all the time (the
         // build's own reads, an editor's indexer, `ls` or `git status` in a loop), and if their
         // events counted, a reader that never pauses for the quiet time would hold off every
         // rebuild.
         let cut = Instant::now() + LONGEST;
-        let mut quiet_until = Instant::now() + quiet_for(changes.len());
+        let mut quiet_until = Instant::now() + quiet_for(changes.len(), saved);
         loop {
             let left = quiet_until
                 .min(cut)
                 .saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
                 Ok(result) => {
-                    if self.absorb(result, &mut changes) {
-                        quiet_until = Instant::now() + quiet_for(changes.len());
+                    if let Some(saved) = self.absorb(result, &mut changes) {
+                        quiet_until = Instant::now() + quiet_for(changes.len(), saved);
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => break,
@@ -227,21 +251,25 @@ impl Watcher {
         Some(changes)
     }
 
-    /// Adds the sources the events touch; true when there was one.
-    fn absorb(&self, result: DebounceEventResult, changes: &mut BTreeSet<Changed>) -> bool {
+    /// Adds the sources the event touches; `None` when it touched none, else whether it
+    /// completed a save.
+    fn absorb(
+        &self,
+        result: notify::Result<Event>,
+        changes: &mut BTreeSet<Changed>,
+    ) -> Option<bool> {
         match result {
-            Ok(events) => {
-                let mut touched = false;
-                for event in &events {
-                    let sources = classify(event, &self.layout);
-                    touched |= !sources.is_empty();
-                    changes.extend(sources);
+            Ok(event) => {
+                let sources = classify(&event, &self.layout);
+                if sources.is_empty() {
+                    return None;
                 }
-                touched
+                changes.extend(sources);
+                Some(completes_save(&event, &self.layout))
             }
             Err(_) => {
                 changes.insert(unknown());
-                true
+                Some(false)
             }
         }
     }
@@ -256,7 +284,7 @@ impl Watcher {
             if self.watched.contains(&dir) {
                 continue;
             }
-            self.debouncer
+            self.watcher
                 .watch(&dir, RecursiveMode::Recursive)
                 .map_err(|e| watch_error(&dir, &e))?;
             self.watched.insert(dir);
@@ -381,6 +409,35 @@ mod tests {
     }
 
     #[test]
+    fn only_a_rename_onto_a_source_completes_a_save() {
+        let to = EventKind::Modify(ModifyKind::Name(RenameMode::To));
+        let both = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        let from = EventKind::Modify(ModifyKind::Name(RenameMode::From));
+        let done = |kind, paths: &[&str]| completes_save(&event(kind, paths), &layout());
+        assert!(done(to, &["/site/content/x.md"]));
+        assert!(done(
+            both,
+            &["/site/content/.x.md.tmp", "/site/content/x.md"]
+        ));
+        assert!(done(
+            both,
+            &["/site/content/x.md", "/site/content/images/y.png"]
+        ));
+        // vim moves the file away to its backup first: the save has only begun.
+        assert!(!done(both, &["/site/content/x.md", "/site/content/x.md~"]));
+        assert!(!done(from, &["/site/content/x.md"]));
+        assert!(!done(WRITE, &["/site/content/x.md"]));
+        assert!(!done(
+            EventKind::Create(CreateKind::File),
+            &["/site/content/x.md"]
+        ));
+        assert!(!done(to, &["/site/public/x.html"]));
+        assert_eq!(quiet_for(1, true), SETTLE);
+        assert_eq!(quiet_for(1, false), QUIET);
+        assert_eq!(quiet_for(BULK, true), BULK_QUIET);
+    }
+
+    #[test]
     fn folders_and_lost_events_are_content_changes() {
         let removed = EventKind::Remove(RemoveKind::Folder);
         assert_eq!(
@@ -407,8 +464,8 @@ mod tests {
             output: root.join("site"),
         };
         let mut watcher = Watcher::start(layout).expect("watch");
-        // Opens one source after the other, each every 100 ms: slower than the debouncer merges
-        // (so each open comes through) and together far more often than the quiet time.
+        // Opens one source after the other, each every 5 ms (each open comes through as an event):
+        // far more often than the quiet time.
         let stop = Arc::new(AtomicBool::new(false));
         let reader = {
             let stop = Arc::clone(&stop);

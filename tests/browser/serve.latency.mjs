@@ -31,10 +31,13 @@ const site = tempDir("upnotes-latency-");
 cpSync(args.root, site.dir, { recursive: true, filter: (src) => !/[\\/](site|target)$/.test(src) });
 const child = spawn(upnotesBin, ["serve", "--port", "0"], { cwd: site.dir, stdio: ["ignore", "pipe", "inherit"] });
 const lines = [];
+// When each line arrived (performance.now()), to split the latency into phases.
+const lineTimes = [];
 const started = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error("serve did not start")), 600_000);
   createInterface({ input: child.stdout }).on("line", (line) => {
     lines.push(line);
+    lineTimes.push(performance.now());
     const match = /^serving (http:\/\/\S+)/.exec(line);
     if (match) {
       clearTimeout(timer);
@@ -50,16 +53,34 @@ await page.goto(started + args.page);
 const file = path.join(site.dir, args.file);
 const original = readFileSync(file, "utf8");
 const latencies = [];
+// Per run, milliseconds after the save: the "rebuilt" line, the page's reload request, its
+// DOMContentLoaded and its load event.
+const phases = { rebuilt: [], request: [], domcontentloaded: [], load: [] };
+let marks = {};
+page.on("request", (request) => {
+  if (request.isNavigationRequest() && marks.request === undefined) marks.request = performance.now();
+});
+page.on("domcontentloaded", () => {
+  if (marks.request !== undefined && marks.domcontentloaded === undefined) marks.domcontentloaded = performance.now();
+});
 try {
   for (let run = 0; run < Number(args.runs); run++) {
     const marker = `latency-marker-${run}-${Date.now()}`;
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
     writeFileSync(temp, `${original}\n${marker}\n`);
     const reloaded = waitForText(marker);
+    marks = {};
+    const before = lines.length;
     const t0 = performance.now();
     renameSync(temp, file);
     await reloaded;
-    latencies.push(performance.now() - t0);
+    const t1 = performance.now();
+    latencies.push(t1 - t0);
+    const rebuiltAt = lineTimes.slice(before).find((_, i) => lines[before + i].startsWith("rebuilt in"));
+    if (rebuiltAt !== undefined) phases.rebuilt.push(rebuiltAt - t0);
+    if (marks.request !== undefined) phases.request.push(marks.request - t0);
+    if (marks.domcontentloaded !== undefined) phases.domcontentloaded.push(marks.domcontentloaded - t0);
+    phases.load.push(t1 - t0);
     // Let the watcher go quiet so runs do not overlap.
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -85,6 +106,11 @@ function waitForText(text) {
   });
 }
 
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? Math.round(s[Math.floor(s.length / 2)]) : null;
+}
+
 const sorted = [...latencies].sort((a, b) => a - b);
 const at = (q) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
 const rebuilds = lines.filter((l) => l.startsWith("rebuilt in")).map((l) => Number(/in (\d+) ms/.exec(l)[1]));
@@ -97,5 +123,7 @@ console.log(
     first_build_ms: firstBuild,
     rebuild_ms_p50: rebuildSorted[Math.floor(rebuildSorted.length / 2)],
     latency_ms: { p50: at(0.5), p95: at(0.95), max: Math.round(sorted.at(-1)) },
+    // Medians of when each step happened, in milliseconds after the save.
+    phases_ms_p50: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
   }),
 );

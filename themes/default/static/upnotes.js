@@ -31,7 +31,25 @@
   }
 
   function isExternal(url) {
+    url = String(url);
+    /* Most URLs are plain site paths: no scheme, no "//" and no "#" in front. Skipping the regex
+       for them keeps the scan of a large site's navigation cheap. */
+    var c = url.charAt(0);
+    if (url.indexOf(":") < 0 && c !== "/" && c !== "#") {
+      return false;
+    }
     return /^([a-z][a-z0-9+.\-]*:|\/\/|#)/i.test(url);
+  }
+
+  /* normalize(url) === current, without normalizing the URLs that normalize leaves as they are. */
+  function isCurrent(url) {
+    url = String(url);
+    if (url === current) {
+      return true;
+    }
+    var c = url.charAt(0);
+    var plain = c !== "." && c !== "/" && url.indexOf("#") < 0 && url.indexOf("?") < 0 && !/index\.html$/.test(url);
+    return !plain && normalize(url) === current;
   }
 
   function href(url) {
@@ -61,7 +79,7 @@
 
   /* ---- Site navigation ---------------------------------------------------------------- */
 
-  var pages = []; /* every linked page in navigation order, for previous/next */
+  var pages = []; /* the navigation items of every linked page, in order, for previous/next */
   var currentLink = null;
 
   function setFolder(button, list, open) {
@@ -82,11 +100,12 @@
       if (!item || typeof item !== "object") {
         continue;
       }
-      var hasUrl = item.url != null;
-      var here = current !== null && hasUrl && !isExternal(String(item.url)) && normalize(item.url) === current;
+      var internal = item.url != null && !isExternal(item.url);
+      var here = current !== null && internal && isCurrent(item.url);
       item.here = here;
-      if (hasUrl && !isExternal(String(item.url))) {
-        pages.push({ title: titleOf(item), href: href(item.url), here: here });
+      if (internal) {
+        /* Titles and links are made only for the pager's two neighbours (renderPager). */
+        pages.push(item);
       }
       var below = item.children && item.children.length ? scan(item.children) : false;
       item.open = here || below;
@@ -203,10 +222,10 @@
           continue;
         }
         var a = el("a", links[j][1]);
-        a.href = target.href;
+        a.href = href(target.url);
         a.rel = links[j][2];
         a.appendChild(el("small", null, links[j][3]));
-        a.appendChild(doc.createTextNode(target.title));
+        a.appendChild(doc.createTextNode(titleOf(target)));
         pager.appendChild(a);
       }
       return;
