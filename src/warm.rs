@@ -10,6 +10,8 @@
 //!
 //! Anything in doubt renders: another upnotes binary, other build options, other link targets,
 //! a page that had warnings (they must be reported again), a file that does not match its hash.
+//! `serve` and `watch` swap the folders too and then change the output in place, so they drop
+//! both manifests ([`forget`]) and the next build starts afresh.
 //! A manifest is one JSON line of its key, then one line per page, written while the build goes
 //! (so a large site's entries are never all held twice). It takes its place only once its folder
 //! is complete: a build that fails leaves the spare without one, so its files are compared byte
@@ -230,6 +232,14 @@ impl Reuse for Warm<'_> {
             outcome,
         );
         self.remember(&entry);
+    }
+}
+
+/// Drops the manifests of `staging`'s folders: for `serve` and `watch`, which swap the folders and
+/// then rewrite the output in place without keeping them.
+pub fn forget(staging: &Staging) {
+    for suffix in ["out.manifest", "spare.manifest"] {
+        let _ = std::fs::remove_file(staging.state_file(suffix));
     }
 }
 

@@ -125,3 +125,44 @@ fn output_files_changed_by_hand_and_failed_builds_are_not_trusted() {
     assert_eq!(cold.rendered, cold.pages);
     assert_same_as_fresh_build(site.path());
 }
+
+#[test]
+fn serve_sessions_in_between_leave_no_stale_page() {
+    use std::collections::BTreeSet;
+    use upnotes::serve::session::Session;
+    use upnotes::serve::watch::{Changed, SourceKind};
+
+    let site = example();
+    build(site.path());
+    build(site.path());
+    let index = site.path().join("content/index.md");
+    let good = std::fs::read_to_string(&index).expect("read");
+    let session = || {
+        let mut session = Session::new(BuildOptions {
+            root: site.path().to_path_buf(),
+            ..BuildOptions::default()
+        })
+        .expect("session");
+        session.rebuild(&BTreeSet::new()).expect("first build");
+        session
+    };
+    // A serve session edits a page; a second one starts while the edit stands, so the output
+    // with the edited page ends up in the spare folder.
+    let mut first = session();
+    std::fs::write(&index, format!("{good}\nAn edit made while serving.\n")).expect("write");
+    let changed: BTreeSet<Changed> = [Changed {
+        kind: SourceKind::Content,
+        path: "content/index.md".into(),
+    }]
+    .into_iter()
+    .collect();
+    first.rebuild(&changed).expect("rebuild");
+    drop(first);
+    drop(session());
+    // The edit is undone, and `build` runs: the page must not come back from the spare folder.
+    std::fs::write(&index, &good).expect("write");
+    build(site.path());
+    let html = std::fs::read_to_string(site.path().join("site/index.html")).expect("read");
+    assert!(!html.contains("An edit made while serving."));
+    assert_same_as_fresh_build(site.path());
+}

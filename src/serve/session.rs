@@ -216,13 +216,18 @@ impl Session {
             .filter(|l| l.output == prepared.output && l.output.join(output::MARKER).is_file());
         let staging = match previous {
             Some(_) => None,
-            None => Some(Staging::create(
-                &self.options.root,
-                &prepared.output,
-                OutputOptions {
-                    force: self.options.force,
-                },
-            )?),
+            None => {
+                let staging = Staging::create(
+                    &self.options.root,
+                    &prepared.output,
+                    OutputOptions {
+                        force: self.options.force,
+                    },
+                )?;
+                // The folders are about to change without a build's record of their pages.
+                crate::warm::forget(&staging);
+                Some(staging)
+            }
         };
         let emitted = match emit_site(&prepared, previous.as_ref(), staging.as_ref()) {
             Ok(emitted) => emitted,
