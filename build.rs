@@ -38,17 +38,13 @@ fn main() {
 /// build remembers (see `src/warm.rs`) are reused only by the very same renderer.
 fn write_renderer_fingerprint(out: &Path) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut inputs = vec![root.join("Cargo.lock"), root.join("build.rs")];
-    for dir in ["src", "themes"] {
-        println!("cargo:rerun-if-changed={}", root.join(dir).display());
-        collect(&root.join(dir), &mut inputs);
-    }
-    inputs.sort();
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for input in &inputs {
-        input.strip_prefix(root).unwrap_or(input).hash(&mut hasher);
-        std::fs::read(input).unwrap_or_default().hash(&mut hasher);
-    }
+    hash_files(
+        root,
+        &["src", "themes"],
+        vec![root.join("Cargo.lock"), root.join("build.rs")],
+        &mut hasher,
+    );
     let code = format!(
         "/// Hash of upnotes' source, theme and dependency versions.\nconst RENDERER_FINGERPRINT: u64 = {:#x};\n",
         hasher.finish()
@@ -62,17 +58,13 @@ fn write_renderer_fingerprint(out: &Path) {
 /// highlighted blocks never serves output of a different highlighter.
 fn write_highlighter_fingerprint(out: &Path) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut inputs = Vec::new();
-    for dir in ["src/highlight", "src/syntaxes"] {
-        println!("cargo:rerun-if-changed={}", root.join(dir).display());
-        collect(&root.join(dir), &mut inputs);
-    }
-    inputs.sort();
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for input in &inputs {
-        input.strip_prefix(root).unwrap_or(input).hash(&mut hasher);
-        std::fs::read(input).unwrap_or_default().hash(&mut hasher);
-    }
+    hash_files(
+        root,
+        &["src/highlight", "src/syntaxes"],
+        Vec::new(),
+        &mut hasher,
+    );
     println!(
         "cargo:rerun-if-changed={}",
         root.join("Cargo.lock").display()
@@ -92,6 +84,20 @@ fn write_highlighter_fingerprint(out: &Path) {
     );
     std::fs::write(out.join("highlighter_fingerprint.rs"), code)
         .expect("write highlighter_fingerprint.rs");
+}
+
+/// Hashes the path (relative to `root`) and bytes of `files` and of every file under `dirs`, in
+/// path order, and has cargo run this script again when any of them changes.
+fn hash_files(root: &Path, dirs: &[&str], mut files: Vec<PathBuf>, hasher: &mut impl Hasher) {
+    for dir in dirs {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+        collect(&root.join(dir), &mut files);
+    }
+    files.sort();
+    for file in &files {
+        file.strip_prefix(root).unwrap_or(file).hash(hasher);
+        std::fs::read(file).unwrap_or_default().hash(hasher);
+    }
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {

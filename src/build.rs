@@ -309,13 +309,14 @@ pub fn jobs(site: &Site) -> Vec<Job<'_>> {
 
 /// What rendering one page left behind once its HTML is written: where it is, its anchors,
 /// warnings, and what the site-wide outputs need of its source (whose text is not kept).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RenderOutcome {
     /// The page's URL.
     pub url: String,
     /// Ids and names in its HTML, for link checking.
     pub anchors: links::AnchorSet,
-    /// Warnings found while rendering it.
+    /// Warnings found while rendering it (not kept between builds: see [`crate::warm`]).
+    #[serde(skip)]
     pub warnings: Vec<Diagnostic>,
     /// A content page's links, where they are written, for link checking.
     pub links: Vec<(crate::error::Position, String)>,
@@ -383,19 +384,19 @@ fn render_job(
                 text: page.doc.body(),
                 first_line: page.doc.body_line,
             });
-            let search = match search_on {
-                true => vec![search::entry_json(&search::page_entry(&page))],
-                false => Vec::new(),
+            let search = if search_on {
+                vec![search::entry_json(&search::page_entry(&page))]
+            } else {
+                Vec::new()
             };
             (renderer.page(&page)?, links, search)
         }
         Job::Version(guide, version) => {
-            let search = match search_on {
-                true => search::version_entries(guide, version)
-                    .iter()
-                    .map(search::entry_json)
-                    .collect(),
-                false => Vec::new(),
+            let search = if search_on {
+                let entries = search::version_entries(guide, version);
+                entries.iter().map(search::entry_json).collect()
+            } else {
+                Vec::new()
             };
             (renderer.version_page(guide, version)?, Vec::new(), search)
         }

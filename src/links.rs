@@ -21,7 +21,8 @@ pub type Found = HashMap<String, Vec<(Position, String)>>;
 /// The ids and names of one page, sorted, in one allocation. Every page's set is kept until links
 /// are checked, and a hash set of strings costs about three times as much; a lookup scans the
 /// set, which is a few dozen names on most pages.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct AnchorSet(Box<str>);
 
 impl AnchorSet {

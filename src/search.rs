@@ -82,20 +82,15 @@ pub fn version_entries(guide: &Guide, version: &VersionSection) -> Vec<Entry> {
     entries
 }
 
-/// The index as a script: `window.UPNOTES_SEARCH = [...]`.
-pub fn index_script(entries: &[Entry]) -> String {
-    data_script("UPNOTES_SEARCH", &entries)
-}
-
 /// One entry as it appears in the index script (JSON, escaped like [`data_script`]); each render
 /// job makes its own, and the build writes them with [`index_script_parts`].
 pub fn entry_json(entry: &Entry) -> String {
     escape_json(serde_json::to_string(entry).unwrap_or_else(|_| "null".to_string()))
 }
 
-/// The same script as [`index_script`] in parts to write one after the other, from entries
-/// already turned into JSON by [`entry_json`]: no escape can span two entries, as each starts
-/// with `[` and ends with `]`.
+/// The index as a script, `window.UPNOTES_SEARCH = [...]` (what [`data_script`] makes of the
+/// entries), in parts to write one after the other, from entries already turned into JSON by
+/// [`entry_json`]: no escape can span two entries, as each starts with `[` and ends with `]`.
 pub fn index_script_parts(entries: &[String]) -> Vec<&[u8]> {
     let mut parts = Vec::with_capacity(entries.len() * 2 + 2);
     parts.push(&b"window.UPNOTES_SEARCH = ["[..]);
@@ -128,6 +123,11 @@ fn escape_json(json: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The index in one piece, as the reference for [`index_script_parts`].
+    fn index_script(entries: &[Entry]) -> String {
+        data_script("UPNOTES_SEARCH", &entries)
+    }
 
     #[test]
     fn script_cannot_be_broken_out_of() {

@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::build::{Job, RenderOutcome, Reuse};
-use crate::error::{Error, Position, Result};
+use crate::error::{Error, Result};
 use crate::output::Staging;
 use crate::render::RenderedPage;
 use crate::serve::fingerprint::Inputs;
@@ -35,7 +35,7 @@ use crate::serve::fingerprint::Inputs;
 include!(concat!(env!("OUT_DIR"), "/renderer_fingerprint.rs"));
 
 /// Bumped when the manifest's layout changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// A manifest's first line: reusable only when equal (format, renderer, build options, link
 /// targets).
@@ -49,10 +49,8 @@ struct Entry {
     fingerprint: u64,
     /// xxh3 of its HTML.
     html: u64,
-    url: String,
-    anchors: String,
-    links: Vec<(usize, usize, String)>,
-    search: Vec<String>,
+    /// What rendering it left (never warnings: a page with warnings is not remembered).
+    outcome: RenderOutcome,
 }
 
 /// What the spare's manifest is needed for: which HTML each file holds.
@@ -60,38 +58,6 @@ struct Entry {
 struct Held {
     rel: String,
     html: u64,
-}
-
-impl Entry {
-    fn of(rel: String, fingerprint: u64, html: &str, outcome: &RenderOutcome) -> Entry {
-        Entry {
-            rel,
-            fingerprint,
-            html: xxhash_rust::xxh3::xxh3_64(html.as_bytes()),
-            url: outcome.url.clone(),
-            anchors: outcome.anchors.iter().collect::<Vec<_>>().join("\0"),
-            links: outcome
-                .links
-                .iter()
-                .map(|(p, to)| (p.line, p.column, to.clone()))
-                .collect(),
-            search: outcome.search.clone(),
-        }
-    }
-
-    fn outcome(&self) -> RenderOutcome {
-        RenderOutcome {
-            url: self.url.clone(),
-            anchors: self.anchors.split('\0').map(str::to_string).collect(),
-            warnings: Vec::new(),
-            links: self
-                .links
-                .iter()
-                .map(|(line, column, to)| (Position::new(*line, *column), to.clone()))
-                .collect(),
-            search: self.search.clone(),
-        }
-    }
 }
 
 /// The lines of the manifest at `path` after its key, when its key is `key`.
@@ -217,7 +183,7 @@ impl Reuse for Warm<'_> {
         }
         self.remember(entry);
         self.reused.fetch_add(1, Ordering::Relaxed);
-        Some(entry.outcome())
+        Some(entry.outcome.clone())
     }
 
     fn rendered(&self, job: &Job<'_>, page: &RenderedPage, outcome: &RenderOutcome) {
@@ -225,12 +191,12 @@ impl Reuse for Warm<'_> {
         if !outcome.warnings.is_empty() {
             return;
         }
-        let entry = Entry::of(
-            job.output(),
-            self.inputs.fingerprint(job),
-            &page.html,
-            outcome,
-        );
+        let entry = Entry {
+            rel: job.output(),
+            fingerprint: self.inputs.fingerprint(job),
+            html: xxhash_rust::xxh3::xxh3_64(page.html.as_bytes()),
+            outcome: outcome.clone(),
+        };
         self.remember(&entry);
     }
 }

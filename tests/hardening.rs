@@ -499,11 +499,7 @@ fn builds_are_byte_for_byte_deterministic() {
     let a = tree(&first.path().join("site"));
     let b = tree(&second.path().join("site"));
     assert!(a.len() > 20, "the example has pages: {}", a.len());
-    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&a), names(&b), "same files");
-    for ((name, x), (_, y)) in a.iter().zip(&b) {
-        assert!(x == y, "{name} differs between builds");
-    }
+    support::assert_same_trees(&a, &b, "between builds");
     // Rebuilds over the existing output: through the highlight cache, without it, and a third
     // time, which writes into the spare folder left by the first build.
     for cache in [

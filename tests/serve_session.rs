@@ -11,15 +11,6 @@ use upnotes::error::Error;
 use upnotes::serve::session::{Rebuilt, Session};
 use upnotes::serve::watch::{Changed, SourceKind};
 
-/// The example site (config and content; the built-in theme) in a fresh folder.
-fn example() -> tempfile::TempDir {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(repo.join("upnotes.yaml"), tmp.path().join("upnotes.yaml")).expect("config");
-    support::copy_tree(&repo.join("content"), &tmp.path().join("content"));
-    tmp
-}
-
 fn session(root: &Path) -> Session {
     let mut session = Session::new(BuildOptions {
         root: root.to_path_buf(),
@@ -62,13 +53,11 @@ fn assert_same_as_clean_build(root: &Path) {
         ..BuildOptions::default()
     })
     .expect("clean build");
-    let served = support::tree(&root.join("site"));
-    let expected = support::tree(&clean);
-    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&served), names(&expected), "the same files");
-    for ((name, got), (_, want)) in served.iter().zip(&expected) {
-        assert!(got == want, "{name} differs from a clean build");
-    }
+    support::assert_same_trees(
+        &support::tree(&root.join("site")),
+        &support::tree(&clean),
+        "from a clean build",
+    );
     std::fs::remove_dir_all(&clean).expect("remove the clean build");
 }
 
@@ -76,7 +65,7 @@ const NOTE: &str = "content/upgrades/0.28.x/resource-precision.md";
 
 #[test]
 fn a_note_edit_renders_its_guide_its_version_page_and_the_path_view_only() {
-    let site = example();
+    let site = support::example_site();
     let mut session = session(site.path());
     edit(
         site.path(),
@@ -109,7 +98,7 @@ fn a_note_edit_renders_its_guide_its_version_page_and_the_path_view_only() {
 
 #[test]
 fn a_note_title_edit_reaches_every_version_page_through_the_matrix() {
-    let site = example();
+    let site = support::example_site();
     let mut session = session(site.path());
     edit(site.path(), NOTE, "title:", "title: Renamed -");
     let rebuilt = rebuild(&mut session, SourceKind::Content, NOTE);
@@ -125,7 +114,7 @@ fn a_note_title_edit_reaches_every_version_page_through_the_matrix() {
 
 #[test]
 fn a_template_edit_renders_the_pages_that_use_it() {
-    let site = example();
+    let site = support::example_site();
     let root = site.path();
     std::fs::create_dir_all(root.join("templates")).expect("mkdir");
     let custom = "{% extends \"base.html\" %}{% block content %}<div class=\"custom\">{{ page.content | safe }}</div>{% endblock content %}";
@@ -159,7 +148,7 @@ fn a_template_edit_renders_the_pages_that_use_it() {
 
 #[test]
 fn a_config_edit_renders_everything() {
-    let site = example();
+    let site = support::example_site();
     let mut session = session(site.path());
     edit(
         site.path(),
@@ -174,7 +163,7 @@ fn a_config_edit_renders_everything() {
 
 #[test]
 fn an_edited_static_file_is_copied_alone() {
-    let site = example();
+    let site = support::example_site();
     let root = site.path();
     std::fs::create_dir_all(root.join("content/images")).expect("mkdir");
     std::fs::write(root.join("content/images/chart.png"), b"first").expect("write");
@@ -197,7 +186,7 @@ fn an_edited_static_file_is_copied_alone() {
 
 #[test]
 fn deleted_and_renamed_sources_leave_no_stale_output() {
-    let site = example();
+    let site = support::example_site();
     let root = site.path();
     let mut session = session(root);
     std::fs::remove_file(root.join("content/about.md")).expect("remove");
@@ -230,7 +219,7 @@ fn deleted_and_renamed_sources_leave_no_stale_output() {
 
 #[test]
 fn a_broken_file_leaves_the_output_alone_and_its_fix_recovers() {
-    let site = example();
+    let site = support::example_site();
     let root = site.path();
     let mut session = session(root);
     let before = support::tree(&root.join("site"));
@@ -267,7 +256,7 @@ fn a_broken_file_leaves_the_output_alone_and_its_fix_recovers() {
 
 #[test]
 fn creating_a_linked_page_renders_the_pages_that_link_to_it() {
-    let site = example();
+    let site = support::example_site();
     let root = site.path();
     edit(
         root,
@@ -297,7 +286,7 @@ fn creating_a_linked_page_renders_the_pages_that_link_to_it() {
 
 /// The example site plus two pages of its own: `b.md` links to an anchor of `a.md`.
 fn with_linked_pages() -> tempfile::TempDir {
-    let site = example();
+    let site = support::example_site();
     let dir = site.path().join("content/extra");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(

@@ -7,15 +7,6 @@ use std::path::Path;
 
 use upnotes::build::{self, BuildOptions, BuildReport};
 
-/// The example site (config and content; the built-in theme) in a fresh folder.
-fn example() -> tempfile::TempDir {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(repo.join("upnotes.yaml"), tmp.path().join("upnotes.yaml")).expect("config");
-    support::copy_tree(&repo.join("content"), &tmp.path().join("content"));
-    tmp
-}
-
 fn build(root: &Path) -> BuildReport {
     build::build(&BuildOptions {
         root: root.to_path_buf(),
@@ -34,13 +25,11 @@ fn assert_same_as_fresh_build(root: &Path) {
     })
     .expect("fresh build");
     assert_eq!(report.rendered, report.pages, "nothing to reuse");
-    let got = support::tree(&root.join("site"));
-    let want = support::tree(&fresh);
-    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&got), names(&want), "the same files");
-    for ((name, got), (_, want)) in got.iter().zip(&want) {
-        assert!(got == want, "{name} differs from a fresh build");
-    }
+    support::assert_same_trees(
+        &support::tree(&root.join("site")),
+        &support::tree(&fresh),
+        "from a fresh build",
+    );
     std::fs::remove_dir_all(&fresh).expect("remove the fresh build");
 }
 
@@ -54,7 +43,7 @@ fn with_warnings(report: &BuildReport) -> usize {
 
 #[test]
 fn an_unchanged_site_renders_only_pages_with_warnings_and_writes_the_same_output() {
-    let site = example();
+    let site = support::example_site();
     let first = build(site.path());
     assert_eq!(first.rendered, first.pages);
     let second = build(site.path());
@@ -70,7 +59,7 @@ fn an_unchanged_site_renders_only_pages_with_warnings_and_writes_the_same_output
 
 #[test]
 fn an_edited_page_is_rendered_alone() {
-    let site = example();
+    let site = support::example_site();
     build(site.path());
     build(site.path());
     let index = site.path().join("content/index.md");
@@ -88,7 +77,7 @@ fn an_edited_page_is_rendered_alone() {
 
 #[test]
 fn output_files_changed_by_hand_and_failed_builds_are_not_trusted() {
-    let site = example();
+    let site = support::example_site();
     build(site.path());
     build(site.path());
     // Edited in the output by hand: the next build writes the page again.
@@ -132,7 +121,7 @@ fn serve_sessions_in_between_leave_no_stale_page() {
     use upnotes::serve::session::Session;
     use upnotes::serve::watch::{Changed, SourceKind};
 
-    let site = example();
+    let site = support::example_site();
     build(site.path());
     build(site.path());
     let index = site.path().join("content/index.md");

@@ -81,13 +81,21 @@ impl Document {
         };
         let bytes = std::fs::read(dir.join(&self.rel)).map_err(|_| changed())?;
         let text = String::from_utf8(bytes).map_err(|_| changed())?;
-        let text = normalize_line_ends(&text).into_owned();
+        let text = match normalize_line_ends(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(normalized) => normalized,
+        };
         if text_hash(&text) != self.text_hash {
             return Err(changed());
         }
-        let front_matter = match parse_document(&self.rel, self.source.clone(), &text) {
-            (Some(parsed), _) => parsed.front_matter,
-            (None, _) => Arc::clone(&self.front_matter),
+        // The same text parsed without problems at load: only its front matter is wanted again.
+        let parsed = frontmatter::split(&text)
+            .ok()
+            .and_then(|split| Some((split.yaml?, split.yaml_line)))
+            .and_then(|(yaml, line)| frontmatter::parse(yaml, line).ok());
+        let front_matter = match parsed {
+            Some(parsed) => Arc::new(parsed.front_matter),
+            None => Arc::clone(&self.front_matter),
         };
         Ok(Cow::Owned(Document {
             text,
@@ -203,7 +211,8 @@ pub fn load_with(
     let (markdown, static_files) = walk(&content_dir, diagnostics);
     let shared_dir: Arc<Path> = Arc::from(content_dir.as_path());
     let known = parsed.as_deref();
-    let results: Vec<(Option<Stamp>, ParseResult)> = markdown
+    // Each file's result: reused (`None`), or read now with its stamp (if it could be taken).
+    let results: Vec<(Option<Option<Stamp>>, ParseResult)> = markdown
         .par_iter()
         .map(|rel| {
             let stamp = known.and_then(|_| Stamp::of(&content_dir.join(rel)));
@@ -211,22 +220,32 @@ pub fn load_with(
                 .and_then(|p| p.by_rel.get(rel))
                 .filter(|(was, _)| stamp == Some(*was));
             if let Some((_, result)) = earlier {
-                return (stamp, result.clone());
+                return (None, result.clone());
             }
             let (mut document, problems) = read_document(&content_dir, rel);
             // Parsed and checked: the text is read again when the page is rendered.
             if let Some(doc) = &mut document {
                 doc.release(&shared_dir);
             }
-            (stamp, (document, problems))
+            (Some(stamp), (document, problems))
         })
         .collect();
     if let Some(parsed) = parsed {
-        parsed.by_rel = markdown
-            .iter()
-            .zip(&results)
-            .filter_map(|(rel, (stamp, result))| Some((rel.clone(), ((*stamp)?, result.clone()))))
-            .collect();
+        // Reused entries stay as they are (no copy of ten thousand documents per rebuild), files
+        // read now replace theirs, and files gone from `content/` leave.
+        let present: std::collections::HashSet<&String> = markdown.iter().collect();
+        parsed.by_rel.retain(|rel, _| present.contains(rel));
+        for (rel, (read, result)) in markdown.iter().zip(&results) {
+            match read {
+                None => {}
+                Some(Some(stamp)) => {
+                    parsed.by_rel.insert(rel.clone(), (*stamp, result.clone()));
+                }
+                Some(None) => {
+                    parsed.by_rel.remove(rel);
+                }
+            }
+        }
     }
     let mut documents = Vec::with_capacity(results.len());
     for (_, (document, problems)) in results {

@@ -13,14 +13,7 @@ use std::path::Path;
 
 use client::{Running, Server};
 
-/// The example site (config and content, built-in theme) in a fresh folder.
-pub fn example() -> tempfile::TempDir {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(repo.join("upnotes.yaml"), tmp.path().join("upnotes.yaml")).expect("config");
-    support::copy_tree(&repo.join("content"), &tmp.path().join("content"));
-    tmp
-}
+pub use support::example_site as example;
 
 /// A clean `upnotes build` of the site's current sources into `clean-build/` (outside the sources).
 pub fn clean_build(root: &Path) -> Vec<(String, Vec<u8>)> {

@@ -16,6 +16,25 @@ pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     tmp
 }
 
+/// The example site (config and content; the built-in theme) in a fresh folder.
+pub fn example_site() -> tempfile::TempDir {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(repo.join("upnotes.yaml"), tmp.path().join("upnotes.yaml")).expect("config");
+    copy_tree(&repo.join("content"), &tmp.path().join("content"));
+    tmp
+}
+
+/// Asserts that two trees (from [`tree`]) hold the same files with the same bytes; `what` ends
+/// the message about a file that differs ("from a clean build").
+pub fn assert_same_trees(got: &[(String, Vec<u8>)], want: &[(String, Vec<u8>)], what: &str) {
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(got), names(want), "the same files");
+    for ((name, got), (_, want)) in got.iter().zip(want) {
+        assert!(got == want, "{name} differs {what}");
+    }
+}
+
 /// Copies a folder recursively, skipping `expected*` entries at its top.
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from).min_depth(1) {
