@@ -1,4 +1,5 @@
-//! Highlighting throughput (MB/s of code) per language, on the code blocks of the benchmark corpus.
+//! Highlighting throughput (MB/s of code) per language, on the code blocks of the benchmark corpus:
+//! each grammar without the line memo, then the three languages mixed with it.
 //!
 //! `cargo bench --bench highlight`; the figures go into BENCHMARKS.md.
 
@@ -31,6 +32,8 @@ fn unique(language: &str, code: &str, n: u64) -> String {
 
 fn highlight(c: &mut Criterion) {
     upnotes::highlight::preload();
+    // The grammars themselves: every line parsed. `mixed_line_memo` below measures the memo.
+    upnotes::highlight::set_line_memo(false);
     let mut group = c.benchmark_group("highlight");
     let mut counter = 0u64;
     for language in ["protobuf", "python", "bash", "text"] {
@@ -65,6 +68,36 @@ fn highlight(c: &mut Criterion) {
             );
         });
     }
+    // The corpus's three blocks a page, each made unique, with the line memo on: what a large
+    // build pays per block once the memo holds the lines that repeat from page to page.
+    upnotes::highlight::set_line_memo(true);
+    let mixed: Vec<(&str, String)> = ["protobuf", "python", "bash"]
+        .into_iter()
+        .flat_map(|language| blocks(language, 50).into_iter().map(move |b| (language, b)))
+        .collect();
+    let bytes: usize = mixed
+        .iter()
+        .map(|(language, b)| unique(language, b, 1_000_000).len())
+        .sum();
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("mixed_line_memo", |b| {
+        b.iter_batched(
+            || {
+                counter += 1;
+                let n = 1_000_000 + counter;
+                mixed
+                    .iter()
+                    .map(|(language, c)| (*language, unique(language, c, n)))
+                    .collect::<Vec<_>>()
+            },
+            |blocks| {
+                for (language, block) in &blocks {
+                    black_box(upnotes::highlight::highlight_block(language, block));
+                }
+            },
+            BatchSize::LargeInput,
+        );
+    });
     // The same blocks again and again: what a memo hit costs (warm rebuilds, notes on 3 pages).
     let code = blocks("python", 50);
     let bytes: usize = code.iter().map(String::len).sum();

@@ -126,7 +126,7 @@ fn open_span(out: &mut String, scope: Scope) {
 }
 
 /// The scope stack across the lines of one block, and which of its scopes have a span open.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Spans {
     styling: &'static Styling,
     stack: ScopeStack,
@@ -141,6 +141,28 @@ impl Spans {
             stack: ScopeStack::new(),
             written: Vec::new(),
         }
+    }
+
+    /// Whether `other` has the same styling, scopes and open spans: the same next line gives the
+    /// same HTML from both.
+    pub(super) fn same_as(&self, other: &Spans) -> bool {
+        std::ptr::eq(self.styling, other.styling)
+            && self.stack == other.stack
+            && self.written == other.written
+    }
+
+    /// Feeds what [`Spans::same_as`] compares to `hasher` (scopes nested in a cleared-scope
+    /// frame are left to the comparison).
+    pub(super) fn hash_into(&self, hasher: &mut impl std::hash::Hasher) {
+        use std::hash::Hash as _;
+        (std::ptr::from_ref(self.styling) as usize).hash(hasher);
+        self.stack.as_slice().hash(hasher);
+        self.written.hash(hasher);
+    }
+
+    /// Scopes on the stack.
+    pub(super) fn depth(&self) -> usize {
+        self.written.len()
     }
 
     /// Spans currently open.
