@@ -1,5 +1,6 @@
 //! The whole build as one linear function: config, content, site model, templates, render, write.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,7 @@ use crate::render::{self, RenderOptions, Renderer, SiteContext};
 use crate::search;
 use crate::serve::fingerprint::{Inputs, all_template_hashes, site_templates};
 use crate::site::{self, Site};
+use crate::spill::{self, Record, Spill};
 use crate::templates::{Templates, Theme};
 use crate::warm::Warm;
 
@@ -253,26 +255,38 @@ pub fn emit(
         progress,
     } = *input;
     let site = renderer.model;
-    let rendered = render_all(renderer, Some(sink), reuse, progress);
-    let collected = collect_rendered(rendered, diagnostics);
+    let scratch = sink.scratch_dir();
+    let spill = Spill::new(scratch).map_err(|e| scratch_error(scratch, e))?;
+    let rendered = render_all(renderer, Some(sink), reuse, progress, &spill);
+    let Collected {
+        pages,
+        anchors,
+        links: page_links,
+        search,
+    } = collect_rendered(rendered, diagnostics);
+    let spilled = spill.finish().map_err(|e| scratch_error(scratch, e))?;
+    let found = spill::Links::new(&spilled, page_links);
     diagnostics.extend(match reuse {
-        Some(reuse) => reuse.check_links(site, &collected.anchors, &collected.links),
-        None => links::check(
-            site,
-            &collected.anchors,
-            &collected.links,
-            Severity::Warning,
-        ),
+        Some(reuse) => reuse.check_links(site, &anchors, &found),
+        None => links::check(site, &anchors, &found, Severity::Warning),
     });
-    write_guide_files(sink, site, config)?;
+    // Every page's anchors and links are no longer needed: the navigation written next is the
+    // largest thing the site-wide outputs hold, and must not come on top of them.
+    drop((anchors, found));
     if config.search {
-        sink.write_parts(
-            "search-index.js",
-            &search::index_script_parts(&collected.search),
-        )?;
+        let index = spilled.joined(&search, search::INDEX_SCRIPT);
+        sink.write_parts("search-index.js", &index)?;
     }
+    drop((search, spilled));
+    write_guide_files(sink, site, config)?;
     let files = write_site_files(sink, site, theme, renderer, config)?;
-    Ok((collected.pages, files))
+    Ok((pages, files))
+}
+
+/// The error of a scratch file that cannot be created or written.
+fn scratch_error(dir: Option<&Path>, e: std::io::Error) -> Error {
+    let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
+    Error::io("cannot write a scratch file in", dir, e)
 }
 
 /// One rendering job: a content page, a version page or a guide's path view.
@@ -337,33 +351,75 @@ pub trait Reuse: Sync {
         &self,
         site: &Site,
         anchors: &links::Anchors,
-        found: &links::Found,
+        found: &dyn links::Found,
     ) -> Vec<Diagnostic> {
         links::check(site, anchors, found, Severity::Warning)
     }
 }
 
+/// A rendered page as the site-wide steps after rendering need it: its URL, anchors and warnings;
+/// its links and search entries wait in the scratch file (see [`crate::spill`]).
+#[derive(Debug)]
+struct Kept {
+    url: String,
+    anchors: links::AnchorSet,
+    warnings: Vec<Diagnostic>,
+    /// A content page's links, if it has any.
+    links: Option<Record>,
+    /// Its search entries, joined by commas.
+    search: Record,
+}
+
 /// Renders every page in parallel and writes each to `sink` (when given) as soon as it is done;
-/// only its anchors are kept, for link checking.
+/// what the steps after need is kept small, the rest goes to `spill`.
 fn render_all(
     renderer: &Renderer<'_>,
     sink: Option<&dyn Sink>,
     reuse: Option<&dyn Reuse>,
     progress: Option<&crate::progress::Progress>,
-) -> Vec<std::result::Result<RenderOutcome, Diagnostic>> {
+    spill: &Spill,
+) -> Vec<std::result::Result<Kept, Box<Diagnostic>>> {
     // One job per task: the few big pages (guide, path view) must not queue up behind each
     // other in one thread's share while the other thread runs out of work.
     jobs(renderer.model)
         .par_iter()
         .with_max_len(1)
         .map(|job| {
-            let outcome = render_job(renderer, sink, reuse, job);
+            let kept = render_job(renderer, sink, reuse, job)
+                .and_then(|outcome| keep(spill, outcome))
+                .map_err(Box::new);
             if let Some(progress) = progress {
                 progress.tick();
             }
-            outcome
+            kept
         })
         .collect()
+}
+
+/// Puts `outcome`'s links and search entries into `spill`.
+fn keep(spill: &Spill, outcome: RenderOutcome) -> std::result::Result<Kept, Diagnostic> {
+    let failed = |e: std::io::Error| {
+        Diagnostic::error(
+            render::output_path(&outcome.url),
+            format!("cannot write the build's scratch file: {e}"),
+        )
+    };
+    let links = if outcome.links.is_empty() {
+        None
+    } else {
+        let bytes = spill::Links::encode(&outcome.links);
+        Some(spill.put(&bytes).map_err(failed)?)
+    };
+    let search = spill
+        .put(outcome.search.join(",").as_bytes())
+        .map_err(failed)?;
+    Ok(Kept {
+        url: outcome.url,
+        anchors: outcome.anchors,
+        warnings: outcome.warnings,
+        links,
+        search,
+    })
 }
 
 /// Renders one job (or takes `reuse`'s unchanged outcome) and writes it to `sink`.
@@ -425,34 +481,34 @@ struct Collected {
     pages: usize,
     /// Anchors by page URL.
     anchors: links::Anchors,
-    /// Content pages' links by page URL.
-    links: links::Found,
-    /// Search entries as JSON, in rendering order (the index's order).
-    search: Vec<String>,
+    /// Where content pages' links are, by page URL.
+    links: HashMap<String, Record>,
+    /// Where each page's search entries are, in rendering order (the index's order).
+    search: Vec<Record>,
 }
 
 /// Sorts render results into what the site-wide outputs need, and the diagnostics.
 fn collect_rendered(
-    results: Vec<std::result::Result<RenderOutcome, Diagnostic>>,
+    results: Vec<std::result::Result<Kept, Box<Diagnostic>>>,
     diagnostics: &mut Diagnostics,
 ) -> Collected {
     let mut collected = Collected {
         pages: 0,
         anchors: links::Anchors::new(),
-        links: links::Found::new(),
+        links: HashMap::new(),
         search: Vec::new(),
     };
     for result in results {
         match result {
-            Ok(outcome) => {
-                diagnostics.extend(outcome.warnings);
-                collected.search.extend(outcome.search);
-                if !outcome.links.is_empty() {
-                    collected.links.insert(outcome.url.clone(), outcome.links);
+            Ok(kept) => {
+                diagnostics.extend(kept.warnings);
+                collected.search.push(kept.search);
+                if let Some(links) = kept.links {
+                    collected.links.insert(kept.url.clone(), links);
                 }
-                collected.anchors.insert(outcome.url, outcome.anchors);
+                collected.anchors.insert(kept.url, kept.anchors);
             }
-            Err(error) => diagnostics.push(error),
+            Err(error) => diagnostics.push(*error),
         }
     }
     collected.pages = collected.anchors.len();
@@ -476,16 +532,19 @@ pub fn check(root: &Path, drafts: bool, external: bool) -> Result<Diagnostics> {
         templates: &templates,
         options: RenderOptions::default(),
     };
-    let rendered = render_all(&renderer, None, None, None);
+    let spill = Spill::new(None).map_err(|e| scratch_error(None, e))?;
+    let rendered = render_all(&renderer, None, None, None, &spill);
     let collected = collect_rendered(rendered, &mut diagnostics);
+    let spilled = spill.finish().map_err(|e| scratch_error(None, e))?;
+    let found = spill::Links::new(&spilled, collected.links);
     diagnostics.extend(links::check(
         &site,
         &collected.anchors,
-        &collected.links,
+        &found,
         Severity::Error,
     ));
     if external {
-        diagnostics.extend(crate::external::check(&site, &collected.links));
+        diagnostics.extend(crate::external::check(&site, &found));
     }
     Ok(diagnostics)
 }

@@ -25,6 +25,7 @@ pub mod render;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod spill;
 pub mod templates;
 pub mod version;
 pub mod warm;

@@ -2,6 +2,7 @@
 //! pages and ids the build actually produced (heading ids, `{#id}`, `<a name>`/`<a id>`, note ids,
 //! version anchors, anything with an `id` in the rendered HTML).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -14,9 +15,22 @@ use crate::site::{LinkTarget, PageLinks, Site};
 /// Ids and names of the elements of each rendered page, by page URL.
 pub type Anchors = HashMap<String, AnchorSet>;
 
-/// The links of each rendered content page, where they are written, by page URL: found while its
-/// source's text was in memory for rendering.
-pub type Found = HashMap<String, Vec<(Position, String)>>;
+/// The links of each rendered content page, where they are written: found while its source's
+/// text was in memory for rendering, and kept in memory or spilled to disk (see [`crate::spill`]).
+pub trait Found: Sync + std::fmt::Debug {
+    /// The links of the page at `url`, in the order they are written (none for a page without
+    /// links, or one that failed to render).
+    fn of(&self, url: &str) -> std::io::Result<Cow<'_, [(Position, String)]>>;
+}
+
+/// Links kept in memory, by page URL.
+pub type FoundLinks = HashMap<String, Vec<(Position, String)>>;
+
+impl Found for FoundLinks {
+    fn of(&self, url: &str) -> std::io::Result<Cow<'_, [(Position, String)]>> {
+        Ok(Cow::Borrowed(self.get(url).map_or(&[][..], Vec::as_slice)))
+    }
+}
 
 /// The ids and names of one page, sorted, in one allocation. Every page's set is kept until links
 /// are checked, and a hash set of strings costs about three times as much; a lookup scans the
@@ -91,13 +105,18 @@ fn unescape(value: &str) -> String {
 
 /// Checks every link of every source (pages, notes, version procedures): one diagnostic of
 /// `severity` per broken link (`build` warns, `check` fails).
-pub fn check(site: &Site, anchors: &Anchors, found: &Found, severity: Severity) -> Vec<Diagnostic> {
+pub fn check(
+    site: &Site,
+    anchors: &Anchors,
+    found: &dyn Found,
+    severity: Severity,
+) -> Vec<Diagnostic> {
     // In parallel, in a stable order.
     let mut problems: Vec<Diagnostic> = sources(site, found)
         .par_iter()
         .flat_map_iter(|source| check_source(site, anchors, source).problems)
         .collect();
-    for problem in &mut problems {
+    for problem in problems.iter_mut().filter(|p| !p.is_error()) {
         problem.severity = severity;
     }
     problems
@@ -112,12 +131,13 @@ pub struct LinkSource<'a> {
     pub page_url: &'a str,
     /// The URL of the page whose rendering it is part of (a note's version page).
     pub owner_url: &'a str,
-    /// Its links, when found while rendering; else its text is parsed for them.
-    pub links: Option<&'a [(Position, String)]>,
+    /// Where its links are, when they were found while rendering; else its text is parsed for
+    /// them.
+    pub links: Option<&'a dyn Found>,
 }
 
 /// Every source with links, in the stable order of [`check`]; pages take their links from `found`.
-pub fn sources<'a>(site: &'a Site, found: &'a Found) -> Vec<LinkSource<'a>> {
+pub fn sources<'a>(site: &'a Site, found: &'a dyn Found) -> Vec<LinkSource<'a>> {
     let mut sources: Vec<LinkSource<'a>> = site
         .pages
         .iter()
@@ -125,8 +145,8 @@ pub fn sources<'a>(site: &'a Site, found: &'a Found) -> Vec<LinkSource<'a>> {
             doc: &page.doc,
             page_url: &page.url,
             owner_url: &page.url,
-            // A page without links has no entry; one that failed to render has its error.
-            links: Some(found.get(&page.url).map_or(&[][..], Vec::as_slice)),
+            // A page without links has none; one that failed to render has its error.
+            links: Some(found),
         })
         .collect();
     for guide in &site.guides {
@@ -164,19 +184,24 @@ pub fn check_source(site: &Site, anchors: &Anchors, source: &LinkSource<'_>) -> 
         page_url: source.page_url,
         index_files: false,
     };
-    let parsed;
-    let found = match source.links {
-        Some(found) => found,
-        None => {
-            parsed = markdown::links(Source {
-                text: doc.body(),
-                first_line: doc.body_line,
-            });
-            &parsed
-        }
-    };
     let mut checked = Checked::default();
-    for (position, destination) in found {
+    let found = match source.links.map(|found| found.of(source.page_url)) {
+        Some(Ok(found)) => found,
+        Some(Err(e)) => {
+            let message = format!(
+                "the links found while rendering this page could not be read back ({e}); build again"
+            );
+            checked
+                .problems
+                .push(Diagnostic::error(doc.source.clone(), message));
+            return checked;
+        }
+        None => Cow::Owned(markdown::links(Source {
+            text: doc.body(),
+            first_line: doc.body_line,
+        })),
+    };
+    for (position, destination) in found.iter() {
         let (position, destination) = (*position, destination.as_str());
         let problem = match resolver.target(destination) {
             LinkTarget::External => None,

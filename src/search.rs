@@ -83,26 +83,15 @@ pub fn version_entries(guide: &Guide, version: &VersionSection) -> Vec<Entry> {
 }
 
 /// One entry as it appears in the index script (JSON, escaped like [`data_script`]); each render
-/// job makes its own, and the build writes them with [`index_script_parts`].
+/// job makes its own, and the build joins them with [`INDEX_SCRIPT`].
 pub fn entry_json(entry: &Entry) -> String {
     escape_json(serde_json::to_string(entry).unwrap_or_else(|_| "null".to_string()))
 }
 
 /// The index as a script, `window.UPNOTES_SEARCH = [...]` (what [`data_script`] makes of the
-/// entries), in parts to write one after the other, from entries already turned into JSON by
-/// [`entry_json`]: no escape can span two entries, as each starts with `[` and ends with `]`.
-pub fn index_script_parts(entries: &[String]) -> Vec<&[u8]> {
-    let mut parts = Vec::with_capacity(entries.len() * 2 + 2);
-    parts.push(&b"window.UPNOTES_SEARCH = ["[..]);
-    for (i, entry) in entries.iter().enumerate() {
-        if i > 0 {
-            parts.push(b",");
-        }
-        parts.push(entry.as_bytes());
-    }
-    parts.push(b"];\n");
-    parts
-}
+/// entries), is this start, the entries from [`entry_json`] with this separator between them, and
+/// this end: no escape can span two entries, as each starts with `[` and ends with `]`.
+pub const INDEX_SCRIPT: [&[u8]; 3] = [b"window.UPNOTES_SEARCH = [", b",", b"];\n"];
 
 /// A classic script that sets `window.<variable>` to `value` as JSON; `</` and the JavaScript line
 /// separators are escaped so no text in the data can end a script or break older parsers.
@@ -124,7 +113,7 @@ fn escape_json(json: String) -> String {
 mod tests {
     use super::*;
 
-    /// The index in one piece, as the reference for [`index_script_parts`].
+    /// The index in one piece, as the reference for [`INDEX_SCRIPT`].
     fn index_script(entries: &[Entry]) -> String {
         data_script("UPNOTES_SEARCH", &entries)
     }
@@ -142,14 +131,22 @@ mod tests {
         assert!(!script.contains("</script>"));
         assert!(!script.contains('\u{2028}'));
         assert!(script.starts_with("window.UPNOTES_SEARCH = [[\"page\",\"<\\/script><b>\""));
+        let joined = |entries: &[String]| {
+            let [start, separator, end] = INDEX_SCRIPT;
+            [
+                start,
+                entries
+                    .join(std::str::from_utf8(separator).expect("utf-8"))
+                    .as_bytes(),
+                end,
+            ]
+            .concat()
+        };
         let parts: Vec<String> = entries.iter().chain(&entries).map(entry_json).collect();
         assert_eq!(
-            index_script_parts(&parts).concat(),
+            joined(&parts),
             index_script(&[entries[0].clone(), entries[0].clone()]).into_bytes()
         );
-        assert_eq!(
-            index_script_parts(&[]).concat(),
-            index_script(&[]).into_bytes()
-        );
+        assert_eq!(joined(&[]), index_script(&[]).into_bytes());
     }
 }

@@ -296,17 +296,20 @@ fn is_external(destination: &str) -> bool {
 }
 
 /// One entry of the navigation tree, shared by all pages through one script.
+///
+/// Titles and URLs are borrowed from the site model: on a site of tens of thousands of pages a
+/// copy of each would be megabytes, held while the navigation script is written.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct NavEntry {
+pub struct NavEntry<'a> {
     /// Page title, or for a folder without a page its name made readable.
-    pub title: String,
+    pub title: Cow<'a, str>,
     /// Site-relative URL; `None` (left out of the JSON) for a folder without a page, which the
     /// theme shows as a group that only opens and closes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<Cow<'a, str>>,
     /// Pages in folders below this one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub children: Vec<NavEntry>,
+    pub children: Vec<NavEntry<'a>>,
 }
 
 /// The navigation tree: each page under the page of its folder; a folder without a page of its
@@ -318,15 +321,16 @@ pub struct NavEntry {
 ///
 /// Built through an index by URL rather than by searching the tree for each page: `serve` runs
 /// this after every edit, and the search is quadratic on a site of thousands of sibling pages.
-pub fn navigation(site: &Site) -> Vec<NavEntry> {
+pub fn navigation(site: &Site) -> Vec<NavEntry<'_>> {
     let mut tree = NavTree::of(&site.pages);
     for guide in &site.guides {
         let Some(&at) = tree.by_url.get(guide.url.as_str()) else {
             continue;
         };
-        tree.leaf(at, "Upgrade path".to_string(), guide.path_url());
+        tree.leaf(at, "Upgrade path".into(), guide.path_url().into());
         for version in &guide.versions {
-            tree.leaf(at, version.version.name().to_string(), version.url.clone());
+            let name = version.version.name().to_string();
+            tree.leaf(at, name.into(), version.url.as_str().into());
         }
     }
     tree.into_entries()
@@ -343,7 +347,7 @@ struct NavTree<'p> {
 }
 
 struct NavNode<'p> {
-    entry: NavEntry,
+    entry: NavEntry<'p>,
     /// Sort key among siblings: weight, then source path (a group's: its folder with a `/`).
     weight: i64,
     path: &'p str,
@@ -362,8 +366,8 @@ impl<'p> NavTree<'p> {
         };
         for page in pages {
             let entry = NavEntry {
-                title: page.title.clone(),
-                url: Some(page.url.clone()),
+                title: page.title.as_str().into(),
+                url: Some(page.url.as_str().into()),
                 children: Vec::new(),
             };
             let at = tree.push(entry, page.weight, &page.doc.rel);
@@ -380,7 +384,7 @@ impl<'p> NavTree<'p> {
         tree
     }
 
-    fn push(&mut self, entry: NavEntry, weight: i64, path: &'p str) -> usize {
+    fn push(&mut self, entry: NavEntry<'p>, weight: i64, path: &'p str) -> usize {
         self.nodes.push(NavNode {
             entry,
             weight,
@@ -399,7 +403,7 @@ impl<'p> NavTree<'p> {
                 return;
             }
             let entry = NavEntry {
-                title: folder_title(folder),
+                title: folder_title(folder).into(),
                 url: None,
                 children: Vec::new(),
             };
@@ -423,7 +427,7 @@ impl<'p> NavTree<'p> {
         }
     }
 
-    fn leaf(&mut self, parent: usize, title: String, url: String) {
+    fn leaf(&mut self, parent: usize, title: Cow<'p, str>, url: Cow<'p, str>) {
         let entry = NavEntry {
             title,
             url: Some(url),
@@ -433,7 +437,7 @@ impl<'p> NavTree<'p> {
         self.nodes[parent].children.push(at);
     }
 
-    fn into_entries(mut self) -> Vec<NavEntry> {
+    fn into_entries(mut self) -> Vec<NavEntry<'p>> {
         let roots = std::mem::take(&mut self.roots);
         self.home
             .into_iter()
@@ -442,7 +446,7 @@ impl<'p> NavTree<'p> {
             .collect()
     }
 
-    fn take(&mut self, at: usize) -> NavEntry {
+    fn take(&mut self, at: usize) -> NavEntry<'p> {
         let node = &mut self.nodes[at];
         let children = std::mem::take(&mut node.children);
         let mut entry = NavEntry {

@@ -33,9 +33,43 @@ pub trait Sink: Sync {
     fn copy(&self, rel: &str, from: &Path) -> Result<()>;
     /// Writes the concatenation of `parts` to `rel`. A sink that writes files streams them, so a
     /// file of tens of megabytes (a large site's search index) is never joined in memory.
-    fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<()> {
-        self.write(rel, &parts.concat())
+    fn write_parts(&self, rel: &str, parts: &dyn Parts) -> Result<()> {
+        let joined = joined(parts).map_err(|e| Error::io("cannot read the parts of", rel, e))?;
+        self.write(rel, &joined)
     }
+    /// A folder for the build's scratch files (see [`crate::spill`]), on the output's disk.
+    fn scratch_dir(&self) -> Option<&Path> {
+        None
+    }
+}
+
+/// A file's contents in parts that are produced again each time they are needed (a sink may go
+/// through them twice: to compare with the file on disk, then to write it).
+pub trait Parts {
+    /// Their total length in bytes.
+    fn byte_len(&self) -> u64;
+    /// Calls `each` with every part, in order; stops at the first error.
+    fn each(&self, each: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()>;
+}
+
+impl Parts for &[&[u8]] {
+    fn byte_len(&self) -> u64 {
+        self.iter().map(|part| part.len() as u64).sum()
+    }
+
+    fn each(&self, each: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()> {
+        self.iter().try_for_each(|part| each(part))
+    }
+}
+
+/// `parts` joined in memory.
+pub fn joined(parts: &dyn Parts) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(usize::try_from(parts.byte_len()).unwrap_or(0));
+    parts.each(&mut |part| {
+        out.extend_from_slice(part);
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// `dir` joined with site-relative `rel`, refusing anything that could land outside `dir`.
@@ -131,7 +165,7 @@ mod tests {
         let build = |parts: &[&[u8]]| {
             let staging =
                 Staging::create(tmp.path(), &site, OutputOptions::default()).expect("staging");
-            staging.write_parts("index.js", parts).expect("write");
+            staging.write_parts("index.js", &parts).expect("write");
             let written = staging.path_for("index.js").expect("path");
             staging.commit().expect("commit");
             // After the swap, the folder written holds the output; the output's path is free.

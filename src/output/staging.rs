@@ -16,7 +16,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::{MARKER, OutputOptions, Sink, absolute, check_target, inside};
+use super::{MARKER, OutputOptions, Parts, Sink, absolute, check_target, inside};
 use crate::error::{Error, Result};
 
 /// Folder of upnotes' own working state (the spare outputs), in the project root.
@@ -116,7 +116,7 @@ impl Staging {
 
     /// [`Staging::write`] of the concatenation of `parts`, streamed both when comparing and
     /// when writing.
-    pub fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<()> {
+    pub fn write_parts(&self, rel: &str, parts: &dyn Parts) -> Result<()> {
         let path = self.claim(rel)?;
         if self.existing.contains(rel) && holds_parts(&path, parts) {
             return Ok(());
@@ -124,10 +124,15 @@ impl Staging {
         make_room(&self.dir, &path)?;
         let failed = |e| Error::io("cannot write", &path, e);
         let mut file = std::io::BufWriter::new(File::create(&path).map_err(failed)?);
-        for part in parts {
-            file.write_all(part).map_err(failed)?;
-        }
+        parts
+            .each(&mut |part| file.write_all(part))
+            .map_err(failed)?;
         file.flush().map_err(failed)
+    }
+
+    /// The folder of this output's state (`.upnotes/`).
+    pub fn state_dir(&self) -> &Path {
+        self.state_prefix.parent().unwrap_or(Path::new("."))
     }
 
     /// Copies the file at `from` to site-relative `rel` unless it is already there.
@@ -191,8 +196,12 @@ impl Sink for Staging {
         Staging::copy(self, rel, from)
     }
 
-    fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<()> {
+    fn write_parts(&self, rel: &str, parts: &dyn Parts) -> Result<()> {
         Staging::write_parts(self, rel, parts)
+    }
+
+    fn scratch_dir(&self) -> Option<&Path> {
+        Some(self.state_dir())
     }
 }
 
@@ -261,9 +270,8 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
 }
 
 /// [`holds`] for the concatenation of `parts`, reading the file a block at a time.
-fn holds_parts(path: &Path, parts: &[&[u8]]) -> bool {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    if !std::fs::metadata(path).is_ok_and(|m| m.len() == len as u64) {
+fn holds_parts(path: &Path, parts: &dyn Parts) -> bool {
+    if !std::fs::metadata(path).is_ok_and(|m| m.len() == parts.byte_len()) {
         return false;
     }
     let Ok(file) = File::open(path) else {
@@ -271,10 +279,18 @@ fn holds_parts(path: &Path, parts: &[&[u8]]) -> bool {
     };
     let mut file = std::io::BufReader::with_capacity(1 << 16, file);
     let mut block = Vec::new();
-    parts.iter().all(|part| {
-        block.resize(part.len(), 0);
-        file.read_exact(&mut block).is_ok() && block == *part
-    })
+    let unequal = || std::io::Error::other("differs");
+    parts
+        .each(&mut |part| {
+            block.resize(part.len(), 0);
+            file.read_exact(&mut block)?;
+            if block == part {
+                Ok(())
+            } else {
+                Err(unequal())
+            }
+        })
+        .is_ok()
 }
 
 /// Makes sure `path` can be written: its parents are folders (a file of an older build in the

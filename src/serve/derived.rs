@@ -55,7 +55,7 @@ impl Since<'_> {
         &self,
         site: &Site,
         anchors: &Anchors,
-        found: &Found,
+        found: &dyn Found,
     ) -> (Vec<Diagnostic>, SourceLinks) {
         let old = self.old.filter(|old| old.targets == self.targets);
         let checked: Vec<(PathBuf, (String, Arc<Checked>))> = links::sources(site, found)

@@ -18,6 +18,7 @@ use std::path::Path;
 use crate::build::Job;
 use crate::config::Config;
 use crate::guide::{Guide, VersionSection};
+use crate::output::Parts;
 use crate::site::{LinkTargets, Page, Site};
 use crate::templates::Theme;
 
@@ -99,12 +100,13 @@ pub fn bytes_hash(bytes: &[u8]) -> u64 {
 }
 
 /// [`bytes_hash`] of the concatenation of `parts`, without joining them.
-pub fn parts_hash(parts: &[&[u8]]) -> u64 {
+pub fn parts_hash(parts: &dyn Parts) -> std::io::Result<u64> {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    for part in parts {
+    parts.each(&mut |part| {
         hasher.update(part);
-    }
-    hasher.digest()
+        Ok(())
+    })?;
+    Ok(hasher.digest())
 }
 
 /// The site-wide inputs of one build, hashed once and shared by every page's fingerprint.
@@ -421,14 +423,12 @@ mod tests {
 
     #[test]
     fn parts_hash_as_the_joined_bytes() {
+        let hash = |parts: &[&[u8]]| parts_hash(&parts).expect("in memory");
         let parts: [&[u8]; 3] = [b"var X = [", b"", b"1,2];\n"];
-        assert_eq!(parts_hash(&parts), bytes_hash(&parts.concat()));
-        assert_eq!(parts_hash(&[]), bytes_hash(b""));
+        assert_eq!(hash(&parts), bytes_hash(&parts.concat()));
+        assert_eq!(hash(&[]), bytes_hash(b""));
         let big = vec![7u8; 100_000];
-        assert_eq!(
-            parts_hash(&[&big[..40_000], &big[40_000..]]),
-            bytes_hash(&big)
-        );
+        assert_eq!(hash(&[&big[..40_000], &big[40_000..]]), bytes_hash(&big));
     }
 
     #[test]

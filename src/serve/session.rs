@@ -21,7 +21,7 @@ use crate::build::{self, BuildOptions, Emit, Job, RenderOutcome, Reuse};
 use crate::content::{self, urls};
 use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::{LinkResolver, Resolved};
-use crate::output::{self, InPlace, OutputOptions, Sink, Staging};
+use crate::output::{self, InPlace, OutputOptions, Parts, Sink, Staging, joined};
 use crate::render::{self, RenderOptions, RenderedPage, Renderer, SiteContext};
 use crate::site::{PageLinks, Site};
 
@@ -546,7 +546,7 @@ impl Reuse for Cache<'_> {
         &self,
         site: &Site,
         anchors: &crate::links::Anchors,
-        found: &crate::links::Found,
+        found: &dyn crate::links::Found,
     ) -> Vec<Diagnostic> {
         let (problems, links) = self.since(|since| since.check_links(site, anchors, found));
         *lock(&self.links) = links;
@@ -592,15 +592,21 @@ impl Sink for Collect<'_> {
 
     /// Hashes the parts as they are and joins them only when the file changed: a large site's
     /// search index is megabytes that an edit seldom changes.
-    fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<()> {
+    fn write_parts(&self, rel: &str, parts: &dyn Parts) -> Result<()> {
+        let unreadable = |e| Error::io("cannot read the parts of", rel, e);
+        let hash = parts_hash(parts).map_err(unreadable)?;
         if let Some(staging) = self.staging {
-            lock(&self.produced).insert(rel.to_string(), parts_hash(parts));
+            lock(&self.produced).insert(rel.to_string(), hash);
             return staging.write_parts(rel, parts);
         }
-        if self.produce(rel, parts_hash(parts)) {
-            lock(&self.pending).insert(rel.to_string(), parts.concat());
+        if self.produce(rel, hash) {
+            lock(&self.pending).insert(rel.to_string(), joined(parts).map_err(unreadable)?);
         }
         Ok(())
+    }
+
+    fn scratch_dir(&self) -> Option<&Path> {
+        self.staging.map(|staging| staging.state_dir())
     }
 
     fn copy(&self, rel: &str, from: &Path) -> Result<()> {
