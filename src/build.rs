@@ -11,7 +11,6 @@ use crate::content::{self, LoadOptions};
 use crate::error::{Diagnostic, Diagnostics, Error, Result, Severity};
 use crate::guide::{Guide, outputs};
 use crate::links;
-use crate::markdown;
 use crate::output::{OutputOptions, Sink, Staging};
 use crate::publish;
 use crate::render::{self, RenderOptions, Renderer, SiteContext};
@@ -436,16 +435,15 @@ fn render_job(
     let (rendered, links, search) = match job {
         Job::Page(page) => {
             let page = page.with_text()?;
-            let links = markdown::links(markdown::Source {
-                text: page.doc.body(),
-                first_line: page.doc.body_line,
-            });
-            let search = if search_on {
-                vec![search::entry_json(&search::page_entry(&page))]
-            } else {
-                Vec::new()
+            let mut rendered = renderer.page(&page)?;
+            let links = std::mem::take(&mut rendered.found_links);
+            let search = match rendered.summary.take() {
+                Some(summary) if search_on => {
+                    vec![search::entry_json(&search::page_entry(&page, summary))]
+                }
+                _ => Vec::new(),
             };
-            (renderer.page(&page)?, links, search)
+            (rendered, links, search)
         }
         Job::Version(guide, version) => {
             let search = if search_on {

@@ -68,7 +68,14 @@ pub struct Rendered {
     pub heading_ids: Vec<String>,
     /// Problems found, with positions in the file.
     pub warnings: Vec<(Position, String)>,
+    /// Every link and image destination with its position in the file (what [`links`] finds).
+    pub links: Vec<(Position, String)>,
+    /// Its summary for the search index (what [`summary`] makes with [`SUMMARY_LIMIT`]).
+    pub summary: Summary,
 }
+
+/// Characters of text in a page's search summary.
+pub const SUMMARY_LIMIT: usize = 300;
 
 /// A Markdown text and where it sits in its file.
 #[derive(Debug, Clone, Copy)]
@@ -113,6 +120,8 @@ pub fn render_for(
         link_depth: 0,
         warned_languages: HashSet::new(),
     };
+    let links = links_in(source, &events);
+    let summary = summary_of(events.iter().map(|(e, _)| e), SUMMARY_LIMIT);
     pass.reserve_explicit_ids(&events);
     pass.run(events);
     let mut html = String::with_capacity(source.text.len() * 3 / 2);
@@ -125,6 +134,8 @@ pub fn render_for(
         first_heading,
         heading_ids,
         warnings: pass.warnings,
+        links,
+        summary,
     }
 }
 
@@ -349,13 +360,22 @@ pub struct Summary {
     pub text: String,
 }
 
-/// Summarises `text` for the search index without rendering it.
+/// Summarises `text` for the search index without rendering it. ([`render`] makes the same
+/// summary with [`SUMMARY_LIMIT`], in [`Rendered::summary`], without parsing again.)
 pub fn summary(text: &str, limit: usize) -> Summary {
+    summary_of(Parser::new_ext(text, options()), limit)
+}
+
+/// [`summary`] from the events of a parsed text (adjacent texts merged or not), owned or not.
+fn summary_of<'e, E: std::borrow::Borrow<Event<'e>>>(
+    events: impl IntoIterator<Item = E>,
+    limit: usize,
+) -> Summary {
     let mut summary = Summary::default();
     let mut heading: Option<String> = None;
     let mut in_code_block = false;
-    for event in Parser::new_ext(text, options()) {
-        match event {
+    for event in events {
+        match event.borrow() {
             Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
             Event::End(TagEnd::Heading(_)) => {
                 if let Some(h) = heading.take() {
@@ -365,8 +385,8 @@ pub fn summary(text: &str, limit: usize) -> Summary {
             Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
             Event::End(TagEnd::CodeBlock) => in_code_block = false,
             Event::Text(t) | Event::Code(t) if !in_code_block => match heading.as_mut() {
-                Some(h) => h.push_str(&t),
-                None if summary.text.len() < limit => summary.text.push_str(&t),
+                Some(h) => h.push_str(t),
+                None if summary.text.len() < limit => summary.text.push_str(t),
                 None => {}
             },
             // Block ends and line breaks separate words.
@@ -387,13 +407,20 @@ pub fn summary(text: &str, limit: usize) -> Summary {
 }
 
 /// Every link and image destination in `source` with its position in the file, in document order.
+/// ([`render`] finds them too, in [`Rendered::links`], without parsing again.)
 pub fn links(source: Source<'_>) -> Vec<(Position, String)> {
+    let events: Vec<(Event<'_>, Range<usize>)> =
+        TextMergeWithOffset::new(Parser::new_ext(source.text, options()).into_offset_iter())
+            .collect();
+    links_in(source, &events)
+}
+
+/// [`links`] from the events of `source` already parsed.
+fn links_in(source: Source<'_>, events: &[(Event<'_>, Range<usize>)]) -> Vec<(Position, String)> {
     let index = LineIndex::new(source.text);
     let mut found = Vec::new();
     let mut link_depth = 0usize;
     let mut in_code_block = false;
-    let events =
-        TextMergeWithOffset::new(Parser::new_ext(source.text, options()).into_offset_iter());
     for (event, range) in events {
         match event {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
@@ -408,7 +435,7 @@ pub fn links(source: Source<'_>) -> Vec<(Position, String)> {
             Event::End(TagEnd::CodeBlock) => in_code_block = false,
             // Bare URLs become links when rendered, so they are links to check too.
             Event::Text(text) if link_depth == 0 && !in_code_block => {
-                for url in find_urls(&text) {
+                for url in find_urls(text) {
                     let shown = &text[url.clone()];
                     let href = if shown.starts_with("www.") {
                         format!("http://{shown}")
@@ -593,6 +620,23 @@ mod tests {
         assert_eq!(r.first_heading.as_deref(), Some("Hello, World!"));
         assert_eq!(r.toc.len(), 1);
         assert_eq!(r.toc[0].children.len(), 4);
+    }
+
+    #[test]
+    fn rendering_finds_the_links_and_summary_that_links_and_summary_find() {
+        let source = Source {
+            text: "# T\n\nSee [a](a.md#x), ![i](img.png) and https://example.org/p.\n\n\
+                   ```text\nhttps://not.a/link\n```\n\n| [t](t.md) |\n|---|\n\n[r]: r.md\n[ref][r]\n",
+            first_line: 4,
+        };
+        let found = links(source);
+        assert_eq!(found.len(), 5, "{found:?}");
+        let rendered = render(source, &KeepLinks);
+        assert_eq!(rendered.links, found);
+        let summary = summary(source.text, SUMMARY_LIMIT);
+        assert_eq!(summary.headings, ["T"]);
+        assert_eq!(summary.text, "See a, i and https://example.org/p. t ref");
+        assert_eq!(rendered.summary, summary);
     }
 
     #[test]

@@ -111,6 +111,10 @@ pub struct RenderedPage {
     /// Each link destination of a content page's Markdown and what it resolved to, so `serve`
     /// can tell whether a change elsewhere in the site alters this page.
     pub links: Vec<(String, Resolved)>,
+    /// Each link destination of a content page's Markdown where it is written, for link checking.
+    pub found_links: Vec<(crate::error::Position, String)>,
+    /// A content page's summary for the search index.
+    pub summary: Option<crate::markdown::Summary>,
 }
 
 /// Remembers what each destination resolved to while a page renders.
@@ -268,6 +272,8 @@ impl Renderer<'_> {
             html,
             warnings,
             links: recorder.into_links(),
+            found_links: rendered.links,
+            summary: Some(rendered.summary),
         })
     }
 
@@ -316,6 +322,8 @@ impl Renderer<'_> {
             html,
             warnings: Vec::new(),
             links: Vec::new(),
+            found_links: Vec::new(),
+            summary: None,
         })
     }
 
@@ -343,6 +351,8 @@ impl Renderer<'_> {
             html,
             warnings: Vec::new(),
             links: Vec::new(),
+            found_links: Vec::new(),
+            summary: None,
         })
     }
 

@@ -12,7 +12,7 @@ use crate::markdown;
 use crate::site::Page;
 
 /// Characters of body text kept per page or note for matching and snippets.
-const TEXT_LIMIT: usize = 300;
+const TEXT_LIMIT: usize = markdown::SUMMARY_LIMIT;
 
 /// One search result candidate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,9 +29,9 @@ pub struct Entry(
     pub String,
 );
 
-/// The entry of one page.
-pub fn page_entry(page: &Page) -> Entry {
-    let summary = markdown::summary(page.doc.body(), TEXT_LIMIT);
+/// The entry of one page; `summary` is the one rendering the page made (the same as [`markdown::summary`] of its body
+/// with [`markdown::SUMMARY_LIMIT`]).
+pub fn page_entry(page: &Page, summary: markdown::Summary) -> Entry {
     let headings: Vec<&str> = summary
         .headings
         .iter()
