@@ -71,6 +71,8 @@ pub fn serve(options: ServeOptions, out: &mut dyn Write, err: &mut dyn Write) ->
     let status = Status {
         generation: generations.next(),
         errors: first.as_ref().err().cloned(),
+        changed: None,
+        since: None,
         dir: watched.output,
         prefix: first
             .as_ref()
@@ -98,11 +100,19 @@ pub fn serve(options: ServeOptions, out: &mut dyn Write, err: &mut dyn Write) ->
         if changes.is_empty() {
             continue;
         }
+        // Only Markdown edits leave every page's frame (head, header, scripts) as it was, so only
+        // after them may open pages update in place; config, templates and themes reload them.
+        let content_only = changes.iter().all(|c| c.kind == SourceKind::Content);
         let mut update = |result: &std::result::Result<Rebuilt, String>| {
             publish.send_modify(|status| match result {
                 Ok(rebuilt) => {
                     if rebuilt.changed_output() || status.errors.is_some() {
-                        status.generation = generations.next();
+                        let next = generations.next();
+                        status.since = Some(std::mem::replace(&mut status.generation, next));
+                        status.changed = (content_only && !rebuilt.full).then(|| {
+                            let changed = rebuilt.written.iter().chain(&rebuilt.removed);
+                            changed.cloned().collect()
+                        });
                     }
                     status.errors = None;
                     status.dir.clone_from(&rebuilt.output);

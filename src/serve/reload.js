@@ -1,10 +1,21 @@
 // upnotes serve: live reload and the build error overlay. The dev server adds this script to the HTML
 // pages it serves (never to the files `upnotes build` writes). It listens to /__upnotes/events:
-// each event carries the generation of the last good build and the errors of the last rebuild.
+// each event carries the generation of the last good build, the errors of the last rebuild, and the
+// output files that build changed since the generation before it.
+//
+// After a good rebuild the open page reloads, unless the rebuild only changed other pages and data
+// files the page has not loaded (then it stays as it is), or only those and this page itself: then
+// the page fetches itself and swaps its `[data-upnotes-live]` elements in place, which is much
+// quicker than a reload (no scripts, styles or navigation to load and run again) and keeps the
+// scroll position. The theme's scripts hear `upnotes:updated` on `document` to set up the new
+// content.
 (() => {
   "use strict";
   const script = document.currentScript;
-  const loaded = script ? script.dataset.generation : "";
+  let loaded = script ? script.dataset.generation : "";
+  // Files a page does not load when it opens: other pages, and data fetched on demand.
+  const ON_DEMAND = /(\.html|(^|\/)(sitemap\.xml|feed\.xml|robots\.txt|changes\.json|changes\.svg))$/;
+  const LIVE = "[data-upnotes-live]";
   const scrollKey = "upnotes-scroll:" + location.pathname;
   const OVERLAY_ID = "upnotes-error-overlay";
 
@@ -22,6 +33,44 @@
   function reload() {
     sessionStorage.setItem(scrollKey, String(window.scrollY));
     location.reload();
+  }
+
+  /** This page's output file, relative to the output folder (`a/b/index.html`). */
+  function ownFile(prefix) {
+    let path = decodeURIComponent(location.pathname);
+    if (path.startsWith(prefix)) path = path.slice(prefix.length);
+    return path === "" || path.endsWith("/") ? path + "index.html" : path;
+  }
+
+  /** What a good rebuild means for this page: "stay", "update" or "reload". */
+  function effect(status) {
+    if (!Array.isArray(status.changed) || status.since !== loaded) return "reload";
+    const own = ownFile(status.prefix || "/");
+    let update = false;
+    for (const file of status.changed) {
+      if (file === own) update = true;
+      // The search index counts only once this page has loaded it.
+      else if (file.endsWith("search-index.js") ? window.UPNOTES_SEARCH : !ON_DEMAND.test(file)) return "reload";
+    }
+    return update ? "update" : "stay";
+  }
+
+  /** Swaps this page's live parts for those of its new version; reloads when that cannot be done. */
+  async function update(generation) {
+    try {
+      const response = await fetch(location.href, { cache: "no-store" });
+      const next = new DOMParser().parseFromString(await response.text(), "text/html");
+      const from = next.querySelectorAll(LIVE);
+      const to = document.querySelectorAll(LIVE);
+      if (!response.ok || from.length === 0 || from.length !== to.length) return reload();
+      to.forEach((part, i) => part.replaceWith(document.adoptNode(from[i])));
+      document.title = next.title;
+      loaded = generation;
+      hideErrors();
+      document.dispatchEvent(new CustomEvent("upnotes:updated"));
+    } catch {
+      reload();
+    }
   }
 
   function showErrors(text) {
@@ -66,10 +115,16 @@
     const status = JSON.parse(event.data);
     if (status.errors) {
       showErrors(status.errors);
-    } else if (status.generation !== loaded) {
-      reload();
-    } else {
+    } else if (status.generation === loaded) {
       hideErrors();
+    } else {
+      const what = effect(status);
+      if (what === "reload") reload();
+      else if (what === "update") update(status.generation);
+      else {
+        loaded = status.generation;
+        hideErrors();
+      }
     }
   });
 })();

@@ -37,6 +37,12 @@ pub struct Status {
     pub generation: String,
     /// The located errors of the last rebuild, when it failed.
     pub errors: Option<String>,
+    /// The output files the last good rebuild wrote or removed (output-relative), when it was not
+    /// a build from scratch: an open page that is not among them, and whose assets are not, stays;
+    /// one that is can update in place instead of reloading (see `reload.js`).
+    pub changed: Option<std::sync::Arc<[String]>>,
+    /// The generation `changed` is counted from: a page of any other generation reloads.
+    pub since: Option<String>,
     /// The output folder served.
     pub dir: PathBuf,
     /// The site's base path (`/` or `/docs/`): the site is served under it, as it will be published.
@@ -165,6 +171,9 @@ fn status_event(status: &Status) -> Event {
     let data = serde_json::json!({
         "generation": status.generation,
         "errors": status.errors,
+        "changed": status.changed.as_deref(),
+        "since": status.since,
+        "prefix": status.prefix,
     });
     Event::default().event("status").data(data.to_string())
 }

@@ -297,7 +297,15 @@
 
   /* ---- "On this page": highlight the section being read --------------------------------- */
 
+  /* Listeners of the table of contents now shown; removed when `upnotes serve` swaps the page. */
+  var tocListeners = null;
+
   function setupTocHighlight() {
+    if (tocListeners) {
+      window.removeEventListener("scroll", tocListeners);
+      window.removeEventListener("resize", tocListeners);
+      tocListeners = null;
+    }
     var toc = doc.querySelector(".toc");
     if (!toc) {
       return;
@@ -359,6 +367,7 @@
 
     window.addEventListener("scroll", schedule, { passive: true });
     window.addEventListener("resize", schedule);
+    tocListeners = schedule;
     update();
   }
 
@@ -439,4 +448,10 @@
   setupMenu();
   setupTocHighlight();
   setupCopyButtons();
+  /* `upnotes serve` swapped the page's content for its new version (the navigation stays). */
+  doc.addEventListener("upnotes:updated", function () {
+    renderPager();
+    setupTocHighlight();
+    setupCopyButtons();
+  });
 })();
