@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::{self, LoadOptions};
-use crate::error::{Diagnostic, Diagnostics, Error, Result, Severity};
+use crate::error::{Diagnostic, Diagnostics, Error, Position, Result, Severity};
 use crate::guide::{Guide, outputs};
 use crate::links;
 use crate::output::{OutputOptions, Sink, Staging};
@@ -17,7 +17,7 @@ use crate::render::{self, RenderOptions, Renderer, SiteContext};
 use crate::search;
 use crate::serve::fingerprint::{Inputs, all_template_hashes, site_templates};
 use crate::site::{self, Site};
-use crate::spill::{self, Record, Spill};
+use crate::spill::{self, Spill, Stored};
 use crate::templates::{Templates, Theme};
 use crate::warm::Warm;
 
@@ -255,7 +255,11 @@ pub fn emit(
     } = *input;
     let site = renderer.model;
     let scratch = sink.scratch_dir();
-    let spill = Spill::new(scratch).map_err(|e| scratch_error(scratch, e))?;
+    let spill = if reuse.is_some_and(|r| r.holds_outcomes()) {
+        Spill::holding()
+    } else {
+        Spill::new(scratch).map_err(|e| scratch_error(scratch, e))?
+    };
     let rendered = render_all(renderer, Some(sink), reuse, progress, &spill);
     let Collected {
         pages,
@@ -354,6 +358,11 @@ pub trait Reuse: Sync {
     ) -> Vec<Diagnostic> {
         links::check(site, anchors, found, Severity::Warning)
     }
+    /// True when it keeps every page's outcome in memory anyway (`serve`, between rebuilds): the
+    /// build then holds pages' links and search entries instead of spilling them.
+    fn holds_outcomes(&self) -> bool {
+        false
+    }
 }
 
 /// A rendered page as the site-wide steps after rendering need it: its URL, anchors and warnings;
@@ -364,9 +373,9 @@ struct Kept {
     anchors: links::AnchorSet,
     warnings: Vec<Diagnostic>,
     /// A content page's links, if it has any.
-    links: Option<Record>,
+    links: Option<Stored<Vec<(Position, String)>>>,
     /// Its search entries, joined by commas.
-    search: Record,
+    search: Stored<String>,
 }
 
 /// Renders every page in parallel and writes each to `sink` (when given) as soon as it is done;
@@ -403,15 +412,12 @@ fn keep(spill: &Spill, outcome: RenderOutcome) -> std::result::Result<Kept, Diag
             format!("cannot write the build's scratch file: {e}"),
         )
     };
+    let search = spill.put_search(&outcome.search).map_err(failed)?;
     let links = if outcome.links.is_empty() {
         None
     } else {
-        let bytes = spill::Links::encode(&outcome.links);
-        Some(spill.put(&bytes).map_err(failed)?)
+        Some(spill.put_links(outcome.links).map_err(failed)?)
     };
-    let search = spill
-        .put(outcome.search.join(",").as_bytes())
-        .map_err(failed)?;
     Ok(Kept {
         url: outcome.url,
         anchors: outcome.anchors,
@@ -480,9 +486,9 @@ struct Collected {
     /// Anchors by page URL.
     anchors: links::Anchors,
     /// Where content pages' links are, by page URL.
-    links: HashMap<String, Record>,
+    links: HashMap<String, Stored<Vec<(Position, String)>>>,
     /// Where each page's search entries are, in rendering order (the index's order).
-    search: Vec<Record>,
+    search: Vec<Stored<String>>,
 }
 
 /// Sorts render results into what the site-wide outputs need, and the diagnostics.

@@ -39,10 +39,20 @@ impl Record {
     }
 }
 
+/// Where a page's links or search entries are: in the scratch file, or held in memory.
+#[derive(Debug)]
+pub enum Stored<T> {
+    /// In the scratch file.
+    Spilled(Record),
+    /// In memory (see [`Spill::holding`]).
+    Held(T),
+}
+
 /// The scratch file while pages are being rendered: render jobs append to it from every thread.
 #[derive(Debug)]
 pub struct Spill {
-    writer: Mutex<Writer>,
+    /// `None` when everything is held in memory.
+    writer: Option<Mutex<Writer>>,
 }
 
 #[derive(Debug)]
@@ -59,19 +69,49 @@ impl Spill {
             None => tempfile::tempfile()?,
         };
         Ok(Spill {
-            writer: Mutex::new(Writer {
+            writer: Some(Mutex::new(Writer {
                 file: BufWriter::with_capacity(1 << 16, file),
                 len: 0,
-            }),
+            })),
         })
     }
 
-    /// Appends `bytes`; returns where they are.
-    pub fn put(&self, bytes: &[u8]) -> std::io::Result<Record> {
+    /// A spill that writes nothing and holds everything. For `serve`: it keeps every page's
+    /// outcome in memory between rebuilds anyway, and encoding all of them again for the scratch
+    /// file on every rebuild cost about a fifth of a rebuild of 10,000 pages.
+    pub fn holding() -> Spill {
+        Spill { writer: None }
+    }
+
+    /// Puts away a page's links.
+    pub fn put_links(
+        &self,
+        links: Vec<(Position, String)>,
+    ) -> std::io::Result<Stored<Vec<(Position, String)>>> {
+        if self.writer.is_none() {
+            return Ok(Stored::Held(links));
+        }
+        let bytes = serde_json::to_vec(&links).map_err(std::io::Error::other)?;
+        self.put(&bytes).map(Stored::Spilled)
+    }
+
+    /// Puts away a page's search entries, joined by commas.
+    pub fn put_search(&self, entries: &[String]) -> std::io::Result<Stored<String>> {
+        let joined = entries.join(",");
+        if self.writer.is_none() {
+            return Ok(Stored::Held(joined));
+        }
+        self.put(joined.as_bytes()).map(Stored::Spilled)
+    }
+
+    /// Appends `bytes` to the scratch file; returns where they are.
+    fn put(&self, bytes: &[u8]) -> std::io::Result<Record> {
         let len = u32::try_from(bytes.len())
             .map_err(|_| std::io::Error::other("a page's data is larger than 4 GiB"))?;
-        let mut writer = self
-            .writer
+        let Some(writer) = &self.writer else {
+            return Err(std::io::Error::other("this spill holds, it does not write"));
+        };
+        let mut writer = writer
             .lock()
             .map_err(|_| std::io::Error::other("a render job failed while writing"))?;
         writer.file.write_all(bytes)?;
@@ -82,34 +122,48 @@ impl Spill {
 
     /// Ends the writing: what was put can now be read.
     pub fn finish(self) -> std::io::Result<Spilled> {
-        let writer = self
-            .writer
+        let Some(writer) = self.writer else {
+            return Ok(Spilled { file: None });
+        };
+        let writer = writer
             .into_inner()
             .map_err(|_| std::io::Error::other("a render job failed while writing"))?;
         let file = writer.file.into_inner().map_err(|e| e.into_error())?;
-        Ok(Spilled { file })
+        Ok(Spilled { file: Some(file) })
     }
 }
 
 /// The scratch file once written: records are read back from any thread.
 #[derive(Debug)]
 pub struct Spilled {
-    file: File,
+    /// `None` for a spill that held everything.
+    file: Option<File>,
 }
 
 impl Spilled {
     /// The bytes of `record`.
-    pub fn get(&self, record: Record) -> std::io::Result<Vec<u8>> {
+    fn get(&self, record: Record) -> std::io::Result<Vec<u8>> {
+        let Some(file) = &self.file else {
+            return Err(std::io::Error::other("nothing was spilled"));
+        };
         let mut bytes = vec![0; record.len as usize];
-        self.file.read_exact_at(&mut bytes, record.at)?;
+        file.read_exact_at(&mut bytes, record.at)?;
         Ok(bytes)
+    }
+
+    /// The bytes of `stored`.
+    fn bytes<'s>(&self, stored: &'s Stored<String>) -> std::io::Result<Cow<'s, [u8]>> {
+        match stored {
+            Stored::Spilled(record) => self.get(*record).map(Cow::Owned),
+            Stored::Held(text) => Ok(Cow::Borrowed(text.as_bytes())),
+        }
     }
 
     /// `records` joined as one file: `prefix`, the records with `separator` between them, and
     /// `suffix`, read one record at a time (see [`Parts`]). Empty records are left out.
     pub fn joined<'a>(
         &'a self,
-        records: &'a [Record],
+        records: &'a [Stored<String>],
         [prefix, separator, suffix]: [&'a [u8]; 3],
     ) -> Joined<'a> {
         Joined {
@@ -126,65 +180,75 @@ impl Spilled {
 #[derive(Debug)]
 pub struct Joined<'a> {
     spilled: &'a Spilled,
-    records: &'a [Record],
+    records: &'a [Stored<String>],
     prefix: &'a [u8],
     separator: &'a [u8],
     suffix: &'a [u8],
 }
 
 impl Joined<'_> {
-    fn non_empty(&self) -> impl Iterator<Item = Record> + '_ {
-        self.records.iter().copied().filter(|r| !r.is_empty())
+    fn non_empty(&self) -> impl Iterator<Item = &Stored<String>> + '_ {
+        self.records.iter().filter(|stored| match stored {
+            Stored::Spilled(record) => !record.is_empty(),
+            Stored::Held(text) => !text.is_empty(),
+        })
     }
 }
 
 impl Parts for Joined<'_> {
     fn byte_len(&self) -> u64 {
         let count = self.non_empty().count() as u64;
-        let records: u64 = self.non_empty().map(Record::len).sum();
+        let records: u64 = self
+            .non_empty()
+            .map(|stored| match stored {
+                Stored::Spilled(record) => record.len(),
+                Stored::Held(text) => text.len() as u64,
+            })
+            .sum();
         let between = count.saturating_sub(1) * self.separator.len() as u64;
         (self.prefix.len() + self.suffix.len()) as u64 + records + between
     }
 
     fn each(&self, each: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()> {
         each(self.prefix)?;
-        for (i, record) in self.non_empty().enumerate() {
+        for (i, stored) in self.non_empty().enumerate() {
             if i > 0 {
                 each(self.separator)?;
             }
-            each(&self.spilled.get(record)?)?;
+            each(&self.spilled.bytes(stored)?)?;
         }
         each(self.suffix)
     }
 }
 
-/// Content pages' links in a [`Spilled`] file, by page URL (each page's list as JSON).
+/// Content pages' links, spilled (each page's list as JSON) or held, by page URL.
 #[derive(Debug)]
 pub struct Links<'a> {
     spilled: &'a Spilled,
-    by_url: HashMap<String, Record>,
+    by_url: HashMap<String, Stored<Vec<(Position, String)>>>,
 }
 
 impl<'a> Links<'a> {
-    /// The links of the pages in `by_url`, read from `spilled`.
-    pub fn new(spilled: &'a Spilled, by_url: HashMap<String, Record>) -> Self {
+    /// The links of the pages in `by_url`, spilled to `spilled` or held.
+    pub fn new(
+        spilled: &'a Spilled,
+        by_url: HashMap<String, Stored<Vec<(Position, String)>>>,
+    ) -> Self {
         Links { spilled, by_url }
-    }
-
-    /// `links` as a page's record holds them.
-    pub fn encode(links: &[(Position, String)]) -> Vec<u8> {
-        serde_json::to_vec(links).unwrap_or_default()
     }
 }
 
 impl Found for Links<'_> {
     fn of(&self, url: &str) -> std::io::Result<Cow<'_, [(Position, String)]>> {
-        let Some(record) = self.by_url.get(url) else {
-            return Ok(Cow::Borrowed(&[]));
-        };
-        let bytes = self.spilled.get(*record)?;
-        let links = serde_json::from_slice(&bytes).map_err(std::io::Error::other)?;
-        Ok(Cow::Owned(links))
+        match self.by_url.get(url) {
+            None => Ok(Cow::Borrowed(&[])),
+            Some(Stored::Held(links)) => Ok(Cow::Borrowed(links)),
+            Some(Stored::Spilled(record)) => {
+                let bytes = self.spilled.get(*record)?;
+                let links = serde_json::from_slice(&bytes).map_err(std::io::Error::other)?;
+                Ok(Cow::Owned(links))
+            }
+        }
     }
 }
 
@@ -206,36 +270,50 @@ mod tests {
     #[test]
     fn records_read_back_from_any_thread_and_join() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let spill = Spill::new(Some(dir.path())).expect("spill");
-        let records: Vec<Record> = std::thread::scope(|scope| {
-            let handles: Vec<_> = ["alpha", "", "beta", "gamma"]
-                .into_iter()
-                .map(|text| {
-                    let spill = &spill;
-                    scope.spawn(move || (text, spill.put(text.as_bytes()).expect("put")))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("thread").1)
-                .collect()
-        });
-        assert!(
-            std::fs::read_dir(dir.path())
-                .expect("list")
-                .next()
-                .is_none(),
-            "the scratch file has no name"
-        );
-        let spilled = spill.finish().expect("finish");
-        assert_eq!(spilled.get(records[2]).expect("get"), b"beta");
-        assert!(records[1].is_empty());
-        let joined = spilled.joined(&records, [b"[", b",", b"]"]);
-        let bytes = joined_bytes(&joined);
-        assert_eq!(bytes, b"[alpha,beta,gamma]");
-        assert_eq!(joined.byte_len(), bytes.len() as u64);
-        let none = spilled.joined(&[], [b"[", b",", b"]"]);
-        assert_eq!(joined_bytes(&none), b"[]");
-        assert_eq!(none.byte_len(), 2);
+        let texts = ["alpha", "", "beta", "gamma"];
+        for holding in [false, true] {
+            let spill = if holding {
+                Spill::holding()
+            } else {
+                Spill::new(Some(dir.path())).expect("spill")
+            };
+            let stored: Vec<Stored<String>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = texts
+                    .into_iter()
+                    .map(|text| {
+                        let spill = &spill;
+                        scope.spawn(move || spill.put_search(&[text.to_string()]).expect("put"))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("thread"))
+                    .collect()
+            });
+            assert!(
+                std::fs::read_dir(dir.path())
+                    .expect("list")
+                    .next()
+                    .is_none(),
+                "the scratch file has no name"
+            );
+            assert_eq!(
+                stored.iter().any(|s| matches!(s, Stored::Spilled(_))),
+                !holding
+            );
+            let links = vec![(Position { line: 3, column: 7 }, "a.md#x".to_string())];
+            let put = spill.put_links(links.clone()).expect("links");
+            let spilled = spill.finish().expect("finish");
+            let found = Links::new(&spilled, [("p/".to_string(), put)].into_iter().collect());
+            assert_eq!(found.of("p/").expect("read").as_ref(), links.as_slice());
+            assert!(found.of("q/").expect("none").is_empty());
+            let joined = spilled.joined(&stored, [b"[", b",", b"]"]);
+            let bytes = joined_bytes(&joined);
+            assert_eq!(bytes, b"[alpha,beta,gamma]");
+            assert_eq!(joined.byte_len(), bytes.len() as u64);
+            let none = spilled.joined(&[], [b"[", b",", b"]"]);
+            assert_eq!(joined_bytes(&none), b"[]");
+            assert_eq!(none.byte_len(), 2);
+        }
     }
 }

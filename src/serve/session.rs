@@ -552,6 +552,10 @@ impl Reuse for Cache<'_> {
         *lock(&self.links) = links;
         problems
     }
+
+    fn holds_outcomes(&self) -> bool {
+        true
+    }
 }
 
 /// The sink of a session build: through to the staging folder on a first build; otherwise it
