@@ -273,8 +273,8 @@ pub fn emit(
         Some(reuse) => reuse.check_links(site, &anchors, &found),
         None => links::check(site, &anchors, &found, Severity::Warning),
     });
-    // Every page's anchors and links are no longer needed: the navigation written next is the
-    // largest thing the site-wide outputs hold, and must not come on top of them.
+    // Every page's anchors and links are no longer needed: the site-wide files written next (the
+    // navigation above all) must not come on top of them.
     drop((anchors, found));
     if config.search {
         let index = spilled.joined(&search, search::INDEX_SCRIPT);
