@@ -25,7 +25,7 @@ use xxhash_rust::xxh3::Xxh3;
 use super::spans::Spans;
 
 /// Bytes of one generation (approximate: text, HTML and the states' stacks).
-const GENERATION_BUDGET: usize = 4 << 20;
+const GENERATION_BUDGET: usize = 1 << 20;
 
 /// Lines longer than this are not kept: long lines rarely repeat and would crowd out short ones.
 const LONGEST_LINE: usize = 512;
@@ -105,26 +105,27 @@ struct Memo {
 }
 
 impl Memo {
-    /// Takes the matching entry out of either generation.
-    fn take(
+    /// The matching entry, moved into the current generation when it was in the previous one (an
+    /// entry's bytes count once per generation, however often it is replayed).
+    fn find(
         &mut self,
         hash: u64,
         place: &Place<'_>,
         state: &ParseState,
         spans: &Spans,
-    ) -> Option<Entry> {
-        for generation in [&mut self.current, &mut self.previous] {
-            if let Some(bucket) = generation.get_mut(&hash)
-                && let Some(at) = bucket.iter().position(|e| e.matches(place, state, spans))
-            {
-                let entry = bucket.swap_remove(at);
-                if bucket.is_empty() {
-                    generation.remove(&hash);
-                }
-                return Some(entry);
-            }
+    ) -> Option<&Entry> {
+        let matching =
+            |bucket: &Vec<Entry>| bucket.iter().position(|e| e.matches(place, state, spans));
+        if let Some(at) = self.current.get(&hash).and_then(matching) {
+            return self.current.get(&hash).map(|bucket| &bucket[at]);
         }
-        None
+        let bucket = self.previous.get_mut(&hash)?;
+        let entry = bucket.swap_remove(matching(bucket)?);
+        if bucket.is_empty() {
+            self.previous.remove(&hash);
+        }
+        self.keep(hash, entry);
+        self.current.get(&hash).and_then(|bucket| bucket.last())
     }
 
     /// Whether a line at this place was seen before (and notes that it now was).
@@ -135,7 +136,7 @@ impl Memo {
         !self.seen.insert(hash)
     }
 
-    /// Keeps `entry` in the current generation (it may have come out of either).
+    /// Keeps `entry` in the current generation (new, or out of the previous one).
     fn keep(&mut self, hash: u64, entry: Entry) {
         let size = entry.bytes();
         if self.bytes + size > GENERATION_BUDGET {
@@ -171,12 +172,17 @@ pub(super) fn highlight(
         return highlight(state, spans, out);
     }
     let hash = place.hash(spans);
-    let found = MEMO.with(|memo| memo.borrow_mut().take(hash, &place, state, spans));
-    if let Some(entry) = found {
+    let replayed = MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let Some(entry) = memo.find(hash, &place, state, spans) else {
+            return false;
+        };
         out.push_str(&entry.html);
         state.clone_from(&entry.state_after);
         spans.clone_from(&entry.spans_after);
-        MEMO.with(|memo| memo.borrow_mut().keep(hash, entry));
+        true
+    });
+    if replayed {
         return Ok(());
     }
     if !MEMO.with(|memo| memo.borrow_mut().seen_before(hash)) {
