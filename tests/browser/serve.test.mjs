@@ -45,6 +45,14 @@ function atomicSave(file, text) {
   renameSync(temp, file);
 }
 
+/** A new tab, with the script errors it will raise. */
+async function openPage() {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  return { page, errors };
+}
+
 before(async () => {
   site = tempDir();
   copyExample(site.dir);
@@ -60,9 +68,7 @@ after(async () => {
 });
 
 test("an atomic save of a note updates the open page in place, at the same scroll position", async () => {
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
+  const { page, errors } = await openPage();
   const statuses = [];
   page.on("response", (r) => {
     if (r.request().isNavigationRequest()) statuses.push(r.status());
@@ -91,9 +97,7 @@ test("an atomic save of a note updates the open page in place, at the same scrol
 });
 
 test("a change to the config reloads the open pages", async () => {
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
+  const { page, errors } = await openPage();
   await page.goto(`${baseUrl}upgrades/`);
   await page.evaluate(() => { window.__sameDocument = true; });
   const config = path.join(site.dir, "upnotes.yaml");
@@ -113,9 +117,7 @@ test("a change to the config reloads the open pages", async () => {
 });
 
 test("a broken note shows the located error as an overlay, escaped; fixing it clears it", async () => {
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
+  const { page, errors } = await openPage();
   await page.goto(`${baseUrl}upgrades/0.28.x/`);
   const title = await page.textContent("h1");
   const file = path.join(site.dir, NOTE);
