@@ -1,5 +1,6 @@
 //! The whole build as one linear function: config, content, site model, templates, render, write.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -8,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::{self, LoadOptions};
-use crate::error::{Diagnostic, Diagnostics, Error, Position, Result, Severity};
+use crate::error::{Diagnostic, Diagnostics, Error, Result, Severity};
 use crate::guide::{Guide, outputs};
 use crate::links;
 use crate::output::{OutputOptions, Sink, Staging};
@@ -263,19 +264,18 @@ pub fn emit(
     let rendered = render_all(renderer, Some(sink), reuse, progress, &spill);
     let Collected {
         pages,
-        anchors,
-        links: page_links,
+        records,
         search,
     } = collect_rendered(rendered, diagnostics);
     let spilled = spill.finish().map_err(|e| scratch_error(scratch, e))?;
-    let found = spill::Links::new(&spilled, page_links);
+    let rendered = spill::Pages::new(&spilled, records);
     diagnostics.extend(match reuse {
-        Some(reuse) => reuse.check_links(site, &anchors, &found),
-        None => links::check(site, &anchors, &found, Severity::Warning),
+        Some(reuse) => reuse.check_links(site, &rendered, &rendered),
+        None => links::check(site, &rendered, &rendered, Severity::Warning),
     });
     // Every page's anchors and links are no longer needed: the site-wide files written next (the
     // navigation above all) must not come on top of them.
-    drop((anchors, found));
+    drop(rendered);
     if config.search {
         let index = spilled.joined(&search, search::INDEX_SCRIPT);
         sink.write_parts("search-index.js", &index)?;
@@ -303,7 +303,16 @@ pub enum Job<'a> {
     Path(&'a Guide),
 }
 
-impl Job<'_> {
+impl<'a> Job<'a> {
+    /// The URL of the page the job renders, borrowed from the site model where it is there.
+    pub fn url(&self) -> Cow<'a, str> {
+        match *self {
+            Job::Page(page) => Cow::Borrowed(&page.url),
+            Job::Version(_, version) => Cow::Borrowed(&version.url),
+            Job::Path(guide) => Cow::Owned(guide.path_url()),
+        }
+    }
+
     /// The output path the job writes, relative to the output folder.
     pub fn output(&self) -> String {
         match self {
@@ -353,7 +362,7 @@ pub trait Reuse: Sync {
     fn check_links(
         &self,
         site: &Site,
-        anchors: &links::Anchors,
+        anchors: &dyn links::Anchors,
         found: &dyn links::Found,
     ) -> Vec<Diagnostic> {
         links::check(site, anchors, found, Severity::Warning)
@@ -365,28 +374,26 @@ pub trait Reuse: Sync {
     }
 }
 
-/// A rendered page as the site-wide steps after rendering need it: its URL, anchors and warnings;
-/// its links and search entries wait in the scratch file (see [`crate::spill`]).
+/// A rendered page as the site-wide steps after rendering need it: its URL (the site model's) and
+/// warnings; its anchors, links and search entries wait in the scratch file (see [`crate::spill`]).
 #[derive(Debug)]
-struct Kept {
-    url: String,
-    anchors: links::AnchorSet,
+struct Kept<'a> {
+    url: Cow<'a, str>,
     warnings: Vec<Diagnostic>,
-    /// A content page's links, if it has any.
-    links: Option<Stored<Vec<(Position, String)>>>,
+    records: spill::PageRecords,
     /// Its search entries, joined by commas.
     search: Stored<String>,
 }
 
 /// Renders every page in parallel and writes each to `sink` (when given) as soon as it is done;
 /// what the steps after need is kept small, the rest goes to `spill`.
-fn render_all(
-    renderer: &Renderer<'_>,
+fn render_all<'a>(
+    renderer: &Renderer<'a>,
     sink: Option<&dyn Sink>,
     reuse: Option<&dyn Reuse>,
     progress: Option<&crate::progress::Progress>,
     spill: &Spill,
-) -> Vec<std::result::Result<Kept, Box<Diagnostic>>> {
+) -> Vec<std::result::Result<Kept<'a>, Box<Diagnostic>>> {
     // One job per task: the few big pages (guide, path view) must not queue up behind each
     // other in one thread's share while the other thread runs out of work.
     jobs(renderer.model)
@@ -394,7 +401,7 @@ fn render_all(
         .with_max_len(1)
         .map(|job| {
             let kept = render_job(renderer, sink, reuse, job)
-                .and_then(|outcome| keep(spill, outcome))
+                .and_then(|outcome| keep(spill, job.url(), outcome))
                 .map_err(Box::new);
             if let Some(progress) = progress {
                 progress.tick();
@@ -404,11 +411,15 @@ fn render_all(
         .collect()
 }
 
-/// Puts `outcome`'s links and search entries into `spill`.
-fn keep(spill: &Spill, outcome: RenderOutcome) -> std::result::Result<Kept, Diagnostic> {
+/// Puts `outcome`'s anchors, links and search entries into `spill`.
+fn keep<'a>(
+    spill: &Spill,
+    url: Cow<'a, str>,
+    outcome: RenderOutcome,
+) -> std::result::Result<Kept<'a>, Diagnostic> {
     let failed = |e: std::io::Error| {
         Diagnostic::error(
-            render::output_path(&outcome.url),
+            render::output_path(&url),
             format!("cannot write the build's scratch file: {e}"),
         )
     };
@@ -418,11 +429,11 @@ fn keep(spill: &Spill, outcome: RenderOutcome) -> std::result::Result<Kept, Diag
     } else {
         Some(spill.put_links(outcome.links).map_err(failed)?)
     };
+    let anchors = spill.put_anchors(outcome.anchors).map_err(failed)?;
     Ok(Kept {
-        url: outcome.url,
-        anchors: outcome.anchors,
+        url,
         warnings: outcome.warnings,
-        links,
+        records: spill::PageRecords { anchors, links },
         search,
     })
 }
@@ -480,42 +491,36 @@ fn render_job(
 }
 
 /// What the rendered pages left for the site-wide outputs.
-struct Collected {
+struct Collected<'a> {
     /// Pages rendered (or kept).
     pages: usize,
-    /// Anchors by page URL.
-    anchors: links::Anchors,
-    /// Where content pages' links are, by page URL.
-    links: HashMap<String, Stored<Vec<(Position, String)>>>,
+    /// Where each page's anchors and links are, by page URL.
+    records: HashMap<Cow<'a, str>, spill::PageRecords>,
     /// Where each page's search entries are, in rendering order (the index's order).
     search: Vec<Stored<String>>,
 }
 
 /// Sorts render results into what the site-wide outputs need, and the diagnostics.
-fn collect_rendered(
-    results: Vec<std::result::Result<Kept, Box<Diagnostic>>>,
+fn collect_rendered<'a>(
+    results: Vec<std::result::Result<Kept<'a>, Box<Diagnostic>>>,
     diagnostics: &mut Diagnostics,
-) -> Collected {
+) -> Collected<'a> {
     let mut collected = Collected {
         pages: 0,
-        anchors: links::Anchors::new(),
-        links: HashMap::new(),
-        search: Vec::new(),
+        records: HashMap::with_capacity(results.len()),
+        search: Vec::with_capacity(results.len()),
     };
     for result in results {
         match result {
             Ok(kept) => {
                 diagnostics.extend(kept.warnings);
                 collected.search.push(kept.search);
-                if let Some(links) = kept.links {
-                    collected.links.insert(kept.url.clone(), links);
-                }
-                collected.anchors.insert(kept.url, kept.anchors);
+                collected.records.insert(kept.url, kept.records);
             }
             Err(error) => diagnostics.push(*error),
         }
     }
-    collected.pages = collected.anchors.len();
+    collected.pages = collected.records.len();
     collected
 }
 
@@ -540,15 +545,10 @@ pub fn check(root: &Path, drafts: bool, external: bool) -> Result<Diagnostics> {
     let rendered = render_all(&renderer, None, None, None, &spill);
     let collected = collect_rendered(rendered, &mut diagnostics);
     let spilled = spill.finish().map_err(|e| scratch_error(None, e))?;
-    let found = spill::Links::new(&spilled, collected.links);
-    diagnostics.extend(links::check(
-        &site,
-        &collected.anchors,
-        &found,
-        Severity::Error,
-    ));
+    let rendered = spill::Pages::new(&spilled, collected.records);
+    diagnostics.extend(links::check(&site, &rendered, &rendered, Severity::Error));
     if external {
-        diagnostics.extend(crate::external::check(&site, &found));
+        diagnostics.extend(crate::external::check(&site, &rendered));
     }
     Ok(diagnostics)
 }

@@ -12,8 +12,12 @@ use crate::error::{Diagnostic, Position, Severity};
 use crate::markdown::{self, Source};
 use crate::site::{LinkTarget, PageLinks, Site};
 
-/// Ids and names of the elements of each rendered page, by page URL.
-pub type Anchors = HashMap<String, AnchorSet>;
+/// Ids and names of the elements of each rendered page, kept in memory or spilled to disk (see
+/// [`crate::spill`]).
+pub trait Anchors: Sync + std::fmt::Debug {
+    /// The anchors of the page at `url`; `None` when no page was rendered there (a static file).
+    fn of(&self, url: &str) -> std::io::Result<Option<Cow<'_, AnchorSet>>>;
+}
 
 /// The links of each rendered content page, where they are written: found while its source's
 /// text was in memory for rendering, and kept in memory or spilled to disk (see [`crate::spill`]).
@@ -51,6 +55,16 @@ impl AnchorSet {
     /// The names, sorted.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.split(Self::SEPARATOR).filter(|a| !a.is_empty())
+    }
+
+    /// The names as one string, as [`AnchorSet::from_joined`] takes them back.
+    pub fn joined(&self) -> &str {
+        &self.0
+    }
+
+    /// The set whose [`AnchorSet::joined`] is `joined`.
+    pub fn from_joined(joined: String) -> Self {
+        AnchorSet(joined.into_boxed_str())
     }
 }
 
@@ -107,7 +121,7 @@ fn unescape(value: &str) -> String {
 /// `severity` per broken link (`build` warns, `check` fails).
 pub fn check(
     site: &Site,
-    anchors: &Anchors,
+    anchors: &dyn Anchors,
     found: &dyn Found,
     severity: Severity,
 ) -> Vec<Diagnostic> {
@@ -176,7 +190,7 @@ pub struct Checked {
 }
 
 /// Checks the links of one source against the site's link targets and `anchors`.
-pub fn check_source(site: &Site, anchors: &Anchors, source: &LinkSource<'_>) -> Checked {
+pub fn check_source(site: &Site, anchors: &dyn Anchors, source: &LinkSource<'_>) -> Checked {
     let doc = source.doc;
     let resolver = PageLinks {
         targets: &site.targets,
@@ -209,7 +223,18 @@ pub fn check_source(site: &Site, anchors: &Anchors, source: &LinkSource<'_>) -> 
                 Some(missing_target(site, destination, looked_for.as_deref()))
             }
             LinkTarget::Internal { url, fragment } => fragment.and_then(|f| {
-                let problem = missing_anchor(anchors, destination, &url, &f);
+                let problem = match anchors.of(&url) {
+                    Ok(ids) => missing_anchor(ids.as_deref(), destination, &url, &f),
+                    Err(e) => {
+                        let message = format!(
+                            "the anchors of /{url} could not be read back ({e}); build again"
+                        );
+                        checked
+                            .problems
+                            .push(Diagnostic::error(doc.source.clone(), message));
+                        None
+                    }
+                };
                 checked.anchored.push(url);
                 problem
             }),
@@ -247,13 +272,13 @@ fn missing_target(site: &Site, destination: &str, looked_for: Option<&str>) -> S
 }
 
 fn missing_anchor(
-    anchors: &Anchors,
+    ids: Option<&AnchorSet>,
     destination: &str,
     url: &str,
     fragment: &str,
 ) -> Option<String> {
     // A link to a static file (not a page) has no anchors to check.
-    let ids = anchors.get(url)?;
+    let ids = ids?;
     if ids.contains(fragment) {
         return None;
     }

@@ -1,10 +1,10 @@
 //! What the render pass leaves for the site-wide steps after it, out of memory.
 //!
-//! Every page's links (for link checking) and search entries (for the search index) are only read
-//! once all pages are rendered, and together they are most of what a rendered page leaves behind:
-//! about a kilobyte a page, against a hundred bytes for its URL and anchors. Rather than holding
-//! them for the whole site, each render job appends them to an unnamed scratch file as soon as the
-//! page is done, and keeps only where they are ([`Record`]). The file has no name (it is unlinked
+//! Every page's anchors and links (for link checking) and search entries (for the search index)
+//! are only read once all pages are rendered, and together they are all that a rendered page
+//! leaves behind: over a kilobyte a page. Rather than holding them for the whole site, each render
+//! job appends them to an unnamed scratch file as soon as the page is done, and keeps only where
+//! they are ([`Record`]), by the page's URL as the site model holds it. The file has no name (it is unlinked
 //! as it is created), so nothing is left behind whatever happens to the process; it lives in the
 //! output's `.upnotes/` folder when there is one, so it is on the disk, not in a RAM-backed `/tmp`.
 //! `serve`, which keeps every page's outcome between rebuilds anyway, uses a spill that holds them
@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use crate::error::Position;
-use crate::links::Found;
+use crate::links::{AnchorSet, Found};
 use crate::output::Parts;
 
 /// Where one piece of data sits in the scratch file.
@@ -95,6 +95,14 @@ impl Spill {
         }
         let bytes = serde_json::to_vec(&links).map_err(std::io::Error::other)?;
         self.put(&bytes).map(Stored::Spilled)
+    }
+
+    /// Puts away a page's anchors.
+    pub fn put_anchors(&self, anchors: AnchorSet) -> std::io::Result<Stored<AnchorSet>> {
+        if self.writer.is_none() {
+            return Ok(Stored::Held(anchors));
+        }
+        self.put(anchors.joined().as_bytes()).map(Stored::Spilled)
     }
 
     /// Puts away a page's search entries, joined by commas.
@@ -223,32 +231,53 @@ impl Parts for Joined<'_> {
     }
 }
 
-/// Content pages' links, spilled (each page's list as JSON) or held, by page URL.
+/// What link checking needs of one rendered page.
 #[derive(Debug)]
-pub struct Links<'a> {
-    spilled: &'a Spilled,
-    by_url: HashMap<String, Stored<Vec<(Position, String)>>>,
+pub struct PageRecords {
+    /// Its ids and names.
+    pub anchors: Stored<AnchorSet>,
+    /// A content page's links, if it has any.
+    pub links: Option<Stored<Vec<(Position, String)>>>,
 }
 
-impl<'a> Links<'a> {
-    /// The links of the pages in `by_url`, spilled to `spilled` or held.
-    pub fn new(
-        spilled: &'a Spilled,
-        by_url: HashMap<String, Stored<Vec<(Position, String)>>>,
-    ) -> Self {
-        Links { spilled, by_url }
+/// Every rendered page's anchors and links, spilled or held, by page URL: the link checker's view
+/// of the rendered site ([`Found`] and [`crate::links::Anchors`]).
+#[derive(Debug)]
+pub struct Pages<'a> {
+    spilled: &'a Spilled,
+    by_url: HashMap<Cow<'a, str>, PageRecords>,
+}
+
+impl<'a> Pages<'a> {
+    /// The pages of `by_url`, spilled to `spilled` or held.
+    pub fn new(spilled: &'a Spilled, by_url: HashMap<Cow<'a, str>, PageRecords>) -> Self {
+        Pages { spilled, by_url }
     }
 }
 
-impl Found for Links<'_> {
+impl Found for Pages<'_> {
     fn of(&self, url: &str) -> std::io::Result<Cow<'_, [(Position, String)]>> {
-        match self.by_url.get(url) {
+        match self.by_url.get(url).and_then(|page| page.links.as_ref()) {
             None => Ok(Cow::Borrowed(&[])),
             Some(Stored::Held(links)) => Ok(Cow::Borrowed(links)),
             Some(Stored::Spilled(record)) => {
                 let bytes = self.spilled.get(*record)?;
                 let links = serde_json::from_slice(&bytes).map_err(std::io::Error::other)?;
                 Ok(Cow::Owned(links))
+            }
+        }
+    }
+}
+
+impl crate::links::Anchors for Pages<'_> {
+    fn of(&self, url: &str) -> std::io::Result<Option<Cow<'_, AnchorSet>>> {
+        match self.by_url.get(url).map(|page| &page.anchors) {
+            None => Ok(None),
+            Some(Stored::Held(anchors)) => Ok(Some(Cow::Borrowed(anchors))),
+            Some(Stored::Spilled(record)) => {
+                let bytes = self.spilled.get(*record)?;
+                let joined = String::from_utf8(bytes).map_err(std::io::Error::other)?;
+                Ok(Some(Cow::Owned(AnchorSet::from_joined(joined))))
             }
         }
     }
@@ -304,11 +333,28 @@ mod tests {
                 !holding
             );
             let links = vec![(Position { line: 3, column: 7 }, "a.md#x".to_string())];
-            let put = spill.put_links(links.clone()).expect("links");
+            let anchors: AnchorSet = ["x", "top"].into_iter().map(String::from).collect();
+            let page = PageRecords {
+                anchors: spill.put_anchors(anchors.clone()).expect("anchors"),
+                links: Some(spill.put_links(links.clone()).expect("links")),
+            };
             let spilled = spill.finish().expect("finish");
-            let found = Links::new(&spilled, [("p/".to_string(), put)].into_iter().collect());
-            assert_eq!(found.of("p/").expect("read").as_ref(), links.as_slice());
-            assert!(found.of("q/").expect("none").is_empty());
+            let pages = Pages::new(
+                &spilled,
+                [(Cow::Borrowed("p/"), page)].into_iter().collect(),
+            );
+            assert_eq!(
+                Found::of(&pages, "p/").expect("read").as_ref(),
+                links.as_slice()
+            );
+            assert!(Found::of(&pages, "q/").expect("none").is_empty());
+            let read = crate::links::Anchors::of(&pages, "p/").expect("read");
+            assert_eq!(read.as_deref(), Some(&anchors));
+            assert!(
+                crate::links::Anchors::of(&pages, "q/")
+                    .expect("none")
+                    .is_none()
+            );
             let joined = spilled.joined(&stored, [b"[", b",", b"]"]);
             let bytes = joined_bytes(&joined);
             assert_eq!(bytes, b"[alpha,beta,gamma]");

@@ -54,7 +54,7 @@ impl Since<'_> {
     pub fn check_links(
         &self,
         site: &Site,
-        anchors: &Anchors,
+        anchors: &dyn Anchors,
         found: &dyn Found,
     ) -> (Vec<Diagnostic>, SourceLinks) {
         let old = self.old.filter(|old| old.targets == self.targets);

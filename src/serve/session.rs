@@ -545,7 +545,7 @@ impl Reuse for Cache<'_> {
     fn check_links(
         &self,
         site: &Site,
-        anchors: &crate::links::Anchors,
+        anchors: &dyn crate::links::Anchors,
         found: &dyn crate::links::Found,
     ) -> Vec<Diagnostic> {
         let (problems, links) = self.since(|since| since.check_links(site, anchors, found));
