@@ -193,7 +193,7 @@ pub struct Checked {
 pub fn check_source(site: &Site, anchors: &dyn Anchors, source: &LinkSource<'_>) -> Checked {
     let doc = source.doc;
     let resolver = PageLinks {
-        targets: &site.targets,
+        targets: site.link_targets(),
         source_dir: urls::parent_dir(&doc.rel),
         page_url: source.page_url,
         index_files: false,
@@ -256,18 +256,15 @@ fn missing_target(site: &Site, destination: &str, looked_for: Option<&str>) -> S
     };
     let wanted = destination.split('#').next().unwrap_or(destination);
     let wanted_name = wanted.rsplit('/').next().unwrap_or(wanted);
-    let candidates = site
-        .targets
-        .documents
-        .keys()
-        .chain(site.targets.files.iter())
+    let targets = site.link_targets();
+    let candidates = targets
+        .documents()
+        .map(|(rel, _)| rel)
+        .chain(targets.files())
         .map(|rel| (rel.rsplit('/').next().unwrap_or(rel), rel));
-    let suggestion = closest(
-        wanted_name,
-        candidates.map(|(name, rel)| (name, rel.as_str())),
-    )
-    .map(|rel| format!(" (did you mean content/{rel}?)"))
-    .unwrap_or_default();
+    let suggestion = closest(wanted_name, candidates)
+        .map(|rel| format!(" (did you mean content/{rel}?)"))
+        .unwrap_or_default();
     format!("broken link `{destination}`: {looked_for} does not exist{suggestion}")
 }
 

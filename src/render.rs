@@ -170,7 +170,7 @@ impl Renderer<'_> {
     fn guide_renderer<'g>(&'g self, guide: &'g Guide, page_url: &'g str) -> GuideRenderer<'g> {
         GuideRenderer {
             guide,
-            targets: &self.model.targets,
+            targets: self.model.link_targets(),
             page_url,
             index_files: self.options.index_files,
             styling: self.site.styling,
@@ -218,7 +218,7 @@ impl Renderer<'_> {
     pub fn page(&self, page: &Page) -> Result<RenderedPage, Diagnostic> {
         let doc = &page.doc;
         let links = PageLinks {
-            targets: &self.model.targets,
+            targets: self.model.link_targets(),
             source_dir: urls::parent_dir(&doc.rel),
             page_url: &page.url,
             index_files: self.options.index_files,

@@ -1,7 +1,10 @@
 //! The site model: every page with its URL, title and layout, and the link targets between them.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::HashTable;
 
 use serde::Serialize;
 
@@ -76,25 +79,132 @@ impl Site {
 }
 
 /// Maps content paths to URLs so links written between source files can be rewritten.
+///
+/// Pages' own paths and URLs are not copied: two tables hold indices into [`Site::pages`] (read
+/// through [`Targets`]). Copies of them cost a site of 50,000 pages about 8 MB.
 #[derive(Debug, Default)]
 pub struct LinkTargets {
-    /// Markdown file (relative to `content/`) -> its URL, with a fragment for notes.
-    pub documents: HashMap<String, String>,
-    /// URLs of pages, to accept links to folders.
-    pub page_urls: HashSet<String>,
+    hasher: RandomState,
+    /// Pages by source path: indices into the pages.
+    pages_by_rel: HashTable<usize>,
+    /// Pages by URL: indices into the pages.
+    pages_by_url: HashTable<usize>,
+    /// Markdown files that are not pages (a guide's version procedures and notes) -> URL, with a
+    /// fragment for notes.
+    other_documents: HashMap<String, String>,
+    /// URLs of pages rendered from no page source (version pages, path views).
+    other_page_urls: HashSet<String>,
     /// Static files relative to `content/`.
-    pub files: HashSet<String>,
+    files: HashSet<String>,
+}
+
+impl LinkTargets {
+    /// The targets of `pages` and of the other documents, page URLs and static files.
+    pub fn new(
+        pages: &[Page],
+        other_documents: HashMap<String, String>,
+        other_page_urls: HashSet<String>,
+        files: HashSet<String>,
+    ) -> Self {
+        let hasher = RandomState::new();
+        let mut pages_by_rel = HashTable::with_capacity(pages.len());
+        let mut pages_by_url = HashTable::with_capacity(pages.len());
+        for i in 0..pages.len() {
+            let by_rel = |&j: &usize| hasher.hash_one(pages[j].doc.rel.as_str());
+            pages_by_rel.insert_unique(by_rel(&i), i, by_rel);
+            let by_url = |&j: &usize| hasher.hash_one(pages[j].url.as_str());
+            pages_by_url.insert_unique(by_url(&i), i, by_url);
+        }
+        LinkTargets {
+            hasher,
+            pages_by_rel,
+            pages_by_url,
+            other_documents,
+            other_page_urls,
+            files,
+        }
+    }
+}
+
+/// A site's link targets with the pages their tables index.
+#[derive(Debug, Clone, Copy)]
+pub struct Targets<'a> {
+    tables: &'a LinkTargets,
+    pages: &'a [Page],
+}
+
+impl<'a> Targets<'a> {
+    /// `tables` read against `pages`, the pages they were made from.
+    pub fn new(tables: &'a LinkTargets, pages: &'a [Page]) -> Self {
+        Targets { tables, pages }
+    }
+
+    /// The URL of the Markdown file at `rel` (relative to `content/`), with a fragment for a note.
+    pub fn document(&self, rel: &str) -> Option<&'a str> {
+        let hash = self.tables.hasher.hash_one(rel);
+        let page = self
+            .tables
+            .pages_by_rel
+            .find(hash, |&i| self.pages[i].doc.rel == rel);
+        match page {
+            Some(&i) => Some(&self.pages[i].url),
+            None => self.tables.other_documents.get(rel).map(String::as_str),
+        }
+    }
+
+    /// Whether a page is rendered at `url`.
+    pub fn is_page_url(&self, url: &str) -> bool {
+        let hash = self.tables.hasher.hash_one(url);
+        self.tables
+            .pages_by_url
+            .find(hash, |&i| self.pages[i].url == url)
+            .is_some()
+            || self.tables.other_page_urls.contains(url)
+    }
+
+    /// Whether `rel` (relative to `content/`) is a static file.
+    pub fn is_file(&self, rel: &str) -> bool {
+        self.tables.files.contains(rel)
+    }
+
+    /// Every Markdown file that links can name, with its URL, in no particular order.
+    pub fn documents(&self) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a> {
+        let pages = self
+            .pages
+            .iter()
+            .map(|p| (p.doc.rel.as_str(), p.url.as_str()));
+        let others = self.tables.other_documents.iter();
+        pages.chain(others.map(|(rel, url)| (rel.as_str(), url.as_str())))
+    }
+
+    /// Every page URL, in no particular order.
+    pub fn page_urls(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let pages = self.pages.iter().map(|p| p.url.as_str());
+        pages.chain(self.tables.other_page_urls.iter().map(String::as_str))
+    }
+
+    /// Every static file, relative to `content/`, in no particular order.
+    pub fn files(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.tables.files.iter().map(String::as_str)
+    }
+}
+
+impl Site {
+    /// The site's link targets.
+    pub fn link_targets(&self) -> Targets<'_> {
+        Targets::new(&self.targets, &self.pages)
+    }
 }
 
 /// Builds the site model: guides split off, every page with its URL; reports URL clashes.
 pub fn assemble(content: Content, config: &Config, diagnostics: &mut Diagnostics) -> Site {
     let mut documents = content.documents;
     let guides = guide::collect(&mut documents, config, diagnostics);
-    let mut by_url: BTreeMap<String, String> = BTreeMap::new();
+    let urls: Vec<String> = documents.iter().map(|d| urls::page_url(&d.rel)).collect();
+    let clashes = url_clashes(&documents, &urls);
     let mut pages = Vec::with_capacity(documents.len());
-    for doc in documents {
-        let url = urls::page_url(&doc.rel);
-        if let Some(first) = by_url.get(&url) {
+    for ((doc, url), clash) in documents.into_iter().zip(urls).zip(clashes) {
+        if let Some(first) = clash {
             diagnostics.push(Diagnostic::error(
                 doc.source.clone(),
                 format!(
@@ -103,32 +213,37 @@ pub fn assemble(content: Content, config: &Config, diagnostics: &mut Diagnostics
             ));
             continue;
         }
-        by_url.insert(url.clone(), doc.rel.clone());
         let mut page = page(doc, url);
         page.guide = guides.iter().position(|g| g.url == page.url);
         pages.push(page);
     }
-    let mut documents: HashMap<String, String> = pages
-        .iter()
-        .map(|p| (p.doc.rel.clone(), p.url.clone()))
-        .collect();
-    let mut page_urls: HashSet<String> = pages.iter().map(|p| p.url.clone()).collect();
+    let mut documents = HashMap::new();
+    let mut page_urls = HashSet::new();
     for guide in &guides {
         documents.extend(guide::link_targets(guide));
         page_urls.extend(guide.versions.iter().map(|v| v.url.clone()));
         page_urls.insert(guide.path_url());
     }
-    let targets = LinkTargets {
-        documents,
-        page_urls,
-        files: content.static_files.iter().map(|f| f.rel.clone()).collect(),
-    };
+    let files = content.static_files.iter().map(|f| f.rel.clone()).collect();
+    let targets = LinkTargets::new(&pages, documents, page_urls, files);
     Site {
         pages,
         static_files: content.static_files,
         guides,
         targets,
     }
+}
+
+/// For each document, the path of the earlier one with the same URL, if any (the first keeps it).
+fn url_clashes(documents: &[Document], urls: &[String]) -> Vec<Option<String>> {
+    let mut first_at: HashMap<&str, usize> = HashMap::with_capacity(urls.len());
+    urls.iter()
+        .enumerate()
+        .map(|(i, url)| {
+            let first = *first_at.entry(url).or_insert(i);
+            (first != i).then(|| documents[first].rel.clone())
+        })
+        .collect()
 }
 
 fn page(mut doc: Document, url: String) -> Page {
@@ -179,7 +294,7 @@ fn file_title(rel: &str) -> String {
 #[derive(Debug)]
 pub struct PageLinks<'a> {
     /// The site's targets.
-    pub targets: &'a LinkTargets,
+    pub targets: Targets<'a>,
     /// The folder of the page's source, relative to `content/` (`""` or ending in `/`).
     pub source_dir: &'a str,
     /// The page's URL.
@@ -231,7 +346,7 @@ impl PageLinks<'_> {
             url: url.to_string(),
             fragment: fragment.filter(|f| !f.is_empty()),
         };
-        if let Some(url) = self.targets.documents.get(&target) {
+        if let Some(url) = self.targets.document(&target) {
             // A note's URL already carries its fragment; an explicit one in the link wins.
             return match url.split_once('#') {
                 Some((page, anchor)) => {
@@ -240,14 +355,14 @@ impl PageLinks<'_> {
                 None => internal(url, fragment),
             };
         }
-        if self.targets.files.contains(&target) {
+        if self.targets.is_file(&target) {
             return internal(&target, fragment);
         }
         let folder = format!("{}/", target.trim_end_matches('/'));
         if target.is_empty() {
             return internal("", fragment);
         }
-        if self.targets.page_urls.contains(&folder) {
+        if self.targets.is_page_url(&folder) {
             return internal(&folder, fragment);
         }
         LinkTarget::Missing {
@@ -485,8 +600,9 @@ mod tests {
     use super::*;
 
     fn targets() -> LinkTargets {
-        LinkTargets {
-            documents: [
+        LinkTargets::new(
+            &[],
+            [
                 ("index.md", ""),
                 ("guide/intro.md", "guide/intro/"),
                 ("guide/_index.md", "guide/"),
@@ -495,18 +611,18 @@ mod tests {
             .iter()
             .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
             .collect(),
-            page_urls: ["", "guide/", "guide/intro/"]
+            ["", "guide/", "guide/intro/"]
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
-            files: ["guide/images/d.png".to_string()].into_iter().collect(),
-        }
+            ["guide/images/d.png".to_string()].into_iter().collect(),
+        )
     }
 
     fn resolve(source_dir: &str, page_url: &str, dest: &str) -> Resolved {
         let targets = targets();
         PageLinks {
-            targets: &targets,
+            targets: Targets::new(&targets, &[]),
             source_dir,
             page_url,
             index_files: false,
@@ -626,7 +742,7 @@ mod tests {
     fn targets_name_pages_fragments_and_missing_files() {
         let targets = targets();
         let links = PageLinks {
-            targets: &targets,
+            targets: Targets::new(&targets, &[]),
             source_dir: "guide/",
             page_url: "guide/intro/",
             index_files: false,

@@ -14,7 +14,7 @@ use upnotes::content::{frontmatter, normalize_line_ends, parse_document};
 use upnotes::error::{Diagnostic, Position};
 use upnotes::highlight;
 use upnotes::markdown::{self, LinkResolver, Resolved, Source};
-use upnotes::site::{LinkTarget, LinkTargets, PageLinks};
+use upnotes::site::{LinkTarget, LinkTargets, PageLinks, Targets};
 use upnotes::version::Version;
 
 /// Front matter splitting and parsing, and the whole document parse, on any text.
@@ -146,21 +146,22 @@ fn targets() -> LinkTargets {
         ("100%.md", "100%/"),
         ("std::vector.md", "std::vector/"),
     ];
-    LinkTargets {
-        documents: documents
+    LinkTargets::new(
+        &[],
+        documents
             .iter()
             .map(|(rel, url)| ((*rel).to_string(), (*url).to_string()))
             .collect(),
-        page_urls: documents
+        documents
             .iter()
             .map(|(_, url)| url.split('#').next().unwrap_or(url).to_string())
             .chain(["guide/0.28.x/".to_string(), "guide/path/".to_string()])
             .collect(),
-        files: ["guide/images/d.png", "images/a b.png", "deep/er/x.txt"]
+        ["guide/images/d.png", "images/a b.png", "deep/er/x.txt"]
             .iter()
             .map(ToString::to_string)
             .collect(),
-    }
+    )
 }
 
 /// A whole page body: Markdown rendering with link rewriting against a small site, highlighting
@@ -174,7 +175,7 @@ pub fn markdown_page(data: &[u8]) {
     let first_line = 1 + usize::from(selector >> 4);
     let targets = targets();
     let links = PageLinks {
-        targets: &targets,
+        targets: Targets::new(&targets, &[]),
         source_dir,
         page_url,
         index_files: selector & 8 != 0,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::memo::{DocMemo, Shared};
 use super::{Guide, Note, VersionSection, outputs};
 use crate::content::{Document, urls};
-use crate::site::{LinkTargets, PageLinks};
+use crate::site::{PageLinks, Targets};
 
 /// A kind letter and its legend.
 #[derive(Debug, Clone, Serialize)]
@@ -218,7 +218,7 @@ pub struct GuideRenderer<'a> {
     /// The guide.
     pub guide: &'a Guide,
     /// Link targets of the site.
-    pub targets: &'a LinkTargets,
+    pub targets: Targets<'a>,
     /// URL of the page being rendered.
     pub page_url: &'a str,
     /// Append `index.html` to folder links.

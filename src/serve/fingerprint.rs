@@ -19,7 +19,7 @@ use crate::build::Job;
 use crate::config::Config;
 use crate::guide::{Guide, VersionSection};
 use crate::output::Parts;
-use crate::site::{LinkTargets, Page, Site};
+use crate::site::{Page, Site, Targets};
 use crate::templates::Theme;
 
 /// Hashes `value`'s `Debug` text: every field of the model types takes part without listing them
@@ -137,7 +137,7 @@ impl Inputs {
             .collect();
         Inputs {
             env: env.finish(),
-            targets: targets_hash(&site.targets),
+            targets: targets_hash(site.link_targets()),
             guides,
             templates,
         }
@@ -220,20 +220,22 @@ fn summary_hash(guide: &Guide) -> u64 {
 
 /// Every link target. The sets are unordered: each item is hashed alone and the hashes summed, so
 /// no sorting of tens of thousands of paths on every rebuild.
-fn targets_hash(targets: &LinkTargets) -> u64 {
+fn targets_hash(targets: Targets<'_>) -> u64 {
     fn one(item: impl Hash) -> u64 {
         let mut h = DefaultHasher::new();
         item.hash(&mut h);
         h.finish()
     }
-    let sum = |hashes: &mut dyn Iterator<Item = u64>| hashes.fold(0u64, u64::wrapping_add);
     let mut h = DefaultHasher::new();
-    sum(&mut targets.documents.iter().map(one)).hash(&mut h);
-    targets.documents.len().hash(&mut h);
-    sum(&mut targets.page_urls.iter().map(one)).hash(&mut h);
-    targets.page_urls.len().hash(&mut h);
-    sum(&mut targets.files.iter().map(one)).hash(&mut h);
-    targets.files.len().hash(&mut h);
+    for items in [
+        &mut targets.documents().map(one) as &mut dyn Iterator<Item = u64>,
+        &mut targets.page_urls().map(one),
+        &mut targets.files().map(one),
+    ] {
+        let (count, total) = items.fold((0usize, 0u64), |(n, t), x| (n + 1, t.wrapping_add(x)));
+        total.hash(&mut h);
+        count.hash(&mut h);
+    }
     h.finish()
 }
 

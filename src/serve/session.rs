@@ -516,7 +516,7 @@ impl Reuse for Cache<'_> {
             // A page's links resolve against the whole site: a file created, removed or renamed
             // elsewhere may change them. (With the same link targets, they resolve as before.)
             let resolver = PageLinks {
-                targets: &self.site.targets,
+                targets: self.site.link_targets(),
                 source_dir: urls::parent_dir(&page.doc.rel),
                 page_url: &page.url,
                 index_files: false,
