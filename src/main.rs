@@ -12,7 +12,22 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc's `mi_option_t` (the same in its v2 and v3 headers; the
+/// Rust bindings do not name it).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Makes mimalloc return freed memory to the system at once rather than a second later. A build
+/// frees the text and HTML of thousands of pages a second; with the delay, a 50,000-page build
+/// peaked at 82 MiB resident, without it at 64 MiB, for no measurable CPU cost (interleaved runs).
+#[allow(unsafe_code)]
+fn purge_freed_memory_at_once() {
+    // SAFETY: `mi_option_set` takes any option number and value (options are plain integers
+    // read where they are used), and runs here before any other thread exists.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+}
+
 fn main() -> ExitCode {
+    purge_freed_memory_at_once();
     let cli = upnotes::cli::Cli::parse();
     let mut stdout = std::io::stdout().lock();
     // Not locked for the whole run: the progress line is drawn from another thread.
