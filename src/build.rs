@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -345,9 +346,9 @@ pub struct RenderOutcome {
     #[serde(skip)]
     pub warnings: Vec<Diagnostic>,
     /// A content page's links, where they are written, for link checking.
-    pub links: Vec<(crate::error::Position, String)>,
-    /// Its search entries as JSON (see [`search::entry_json`]).
-    pub search: Vec<String>,
+    pub links: Arc<[(crate::error::Position, String)]>,
+    /// Its search entries as JSON (see [`search::entry_json`]), joined by commas.
+    pub search: Arc<str>,
 }
 
 /// Lets `serve` skip rendering pages whose inputs did not change since it last rendered them.
@@ -382,7 +383,7 @@ struct Kept<'a> {
     warnings: Vec<Diagnostic>,
     records: spill::PageRecords,
     /// Its search entries, joined by commas.
-    search: Stored<String>,
+    search: Stored<Arc<str>>,
 }
 
 /// Renders every page in parallel and writes each to `sink` (when given) as soon as it is done;
@@ -423,7 +424,7 @@ fn keep<'a>(
             format!("cannot write the build's scratch file: {e}"),
         )
     };
-    let search = spill.put_search(&outcome.search).map_err(failed)?;
+    let search = spill.put_search(outcome.search).map_err(failed)?;
     let links = if outcome.links.is_empty() {
         None
     } else {
@@ -481,8 +482,8 @@ fn render_job(
         url: rendered.output.trim_end_matches("index.html").to_string(),
         anchors: links::html_anchors(&rendered.html),
         warnings: rendered.warnings.clone(),
-        links,
-        search,
+        links: links.into(),
+        search: search.join(",").into(),
     };
     if let Some(reuse) = reuse {
         reuse.rendered(job, &rendered, &outcome);
@@ -497,7 +498,7 @@ struct Collected<'a> {
     /// Where each page's anchors and links are, by page URL.
     records: HashMap<Cow<'a, str>, spill::PageRecords>,
     /// Where each page's search entries are, in rendering order (the index's order).
-    search: Vec<Stored<String>>,
+    search: Vec<Stored<Arc<str>>>,
 }
 
 /// Sorts render results into what the site-wide outputs need, and the diagnostics.

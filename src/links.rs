@@ -38,10 +38,11 @@ impl Found for FoundLinks {
 
 /// The ids and names of one page, sorted, in one allocation. Every page's set is kept until links
 /// are checked, and a hash set of strings costs about three times as much; a lookup scans the
-/// set, which is a few dozen names on most pages.
+/// set, which is a few dozen names on most pages. Shared, not copied: `serve` hands every kept
+/// page's set to each rebuild.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
-pub struct AnchorSet(Box<str>);
+pub struct AnchorSet(std::sync::Arc<str>);
 
 impl AnchorSet {
     /// NUL cannot be part of an attribute value in HTML text, so it separates the names.
@@ -64,7 +65,7 @@ impl AnchorSet {
 
     /// The set whose [`AnchorSet::joined`] is `joined`.
     pub fn from_joined(joined: String) -> Self {
-        AnchorSet(joined.into_boxed_str())
+        AnchorSet(joined.into())
     }
 }
 
@@ -76,7 +77,7 @@ impl FromIterator<String> for AnchorSet {
             .collect();
         names.sort_unstable();
         names.dedup();
-        AnchorSet(names.join("\0").into_boxed_str())
+        AnchorSet(names.join("\0").into())
     }
 }
 

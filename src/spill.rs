@@ -16,11 +16,14 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::error::Position;
 use crate::links::{AnchorSet, Found};
 use crate::output::Parts;
+
+/// A page's links, where they are written.
+pub type Links = Arc<[(Position, String)]>;
 
 /// Where one piece of data sits in the scratch file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,10 +89,7 @@ impl Spill {
     }
 
     /// Puts away a page's links.
-    pub fn put_links(
-        &self,
-        links: Vec<(Position, String)>,
-    ) -> std::io::Result<Stored<Vec<(Position, String)>>> {
+    pub fn put_links(&self, links: Arc<[(Position, String)]>) -> std::io::Result<Stored<Links>> {
         if self.writer.is_none() {
             return Ok(Stored::Held(links));
         }
@@ -106,8 +106,7 @@ impl Spill {
     }
 
     /// Puts away a page's search entries, joined by commas.
-    pub fn put_search(&self, entries: &[String]) -> std::io::Result<Stored<String>> {
-        let joined = entries.join(",");
+    pub fn put_search(&self, joined: Arc<str>) -> std::io::Result<Stored<Arc<str>>> {
         if self.writer.is_none() {
             return Ok(Stored::Held(joined));
         }
@@ -162,7 +161,7 @@ impl Spilled {
     }
 
     /// The bytes of `stored`.
-    fn bytes<'s>(&self, stored: &'s Stored<String>) -> std::io::Result<Cow<'s, [u8]>> {
+    fn bytes<'s>(&self, stored: &'s Stored<Arc<str>>) -> std::io::Result<Cow<'s, [u8]>> {
         match stored {
             Stored::Spilled(record) => self.get(*record).map(Cow::Owned),
             Stored::Held(text) => Ok(Cow::Borrowed(text.as_bytes())),
@@ -173,7 +172,7 @@ impl Spilled {
     /// `suffix`, read one record at a time (see [`Parts`]). Empty records are left out.
     pub fn joined<'a>(
         &'a self,
-        records: &'a [Stored<String>],
+        records: &'a [Stored<Arc<str>>],
         [prefix, separator, suffix]: [&'a [u8]; 3],
     ) -> Joined<'a> {
         Joined {
@@ -190,14 +189,14 @@ impl Spilled {
 #[derive(Debug)]
 pub struct Joined<'a> {
     spilled: &'a Spilled,
-    records: &'a [Stored<String>],
+    records: &'a [Stored<Arc<str>>],
     prefix: &'a [u8],
     separator: &'a [u8],
     suffix: &'a [u8],
 }
 
 impl Joined<'_> {
-    fn non_empty(&self) -> impl Iterator<Item = &Stored<String>> + '_ {
+    fn non_empty(&self) -> impl Iterator<Item = &Stored<Arc<str>>> + '_ {
         self.records.iter().filter(|stored| match stored {
             Stored::Spilled(record) => !record.is_empty(),
             Stored::Held(text) => !text.is_empty(),
@@ -237,7 +236,7 @@ pub struct PageRecords {
     /// Its ids and names.
     pub anchors: Stored<AnchorSet>,
     /// A content page's links, if it has any.
-    pub links: Option<Stored<Vec<(Position, String)>>>,
+    pub links: Option<Stored<Links>>,
 }
 
 /// Every rendered page's anchors and links, spilled or held, by page URL: the link checker's view
@@ -259,7 +258,7 @@ impl Found for Pages<'_> {
     fn of(&self, url: &str) -> std::io::Result<Cow<'_, [(Position, String)]>> {
         match self.by_url.get(url).and_then(|page| page.links.as_ref()) {
             None => Ok(Cow::Borrowed(&[])),
-            Some(Stored::Held(links)) => Ok(Cow::Borrowed(links)),
+            Some(Stored::Held(links)) => Ok(Cow::Borrowed(&links[..])),
             Some(Stored::Spilled(record)) => {
                 let bytes = self.spilled.get(*record)?;
                 let links = serde_json::from_slice(&bytes).map_err(std::io::Error::other)?;
@@ -308,12 +307,12 @@ mod tests {
             } else {
                 Spill::new(Some(dir.path())).expect("spill")
             };
-            let stored: Vec<Stored<String>> = std::thread::scope(|scope| {
+            let stored: Vec<Stored<Arc<str>>> = std::thread::scope(|scope| {
                 let handles: Vec<_> = texts
                     .into_iter()
                     .map(|text| {
                         let spill = &spill;
-                        scope.spawn(move || spill.put_search(&[text.to_string()]).expect("put"))
+                        scope.spawn(move || spill.put_search(text.into()).expect("put"))
                     })
                     .collect();
                 handles
@@ -332,7 +331,7 @@ mod tests {
                 stored.iter().any(|s| matches!(s, Stored::Spilled(_))),
                 !holding
             );
-            let links = vec![(Position { line: 3, column: 7 }, "a.md#x".to_string())];
+            let links: Links = vec![(Position { line: 3, column: 7 }, "a.md#x".to_string())].into();
             let anchors: AnchorSet = ["x", "top"].into_iter().map(String::from).collect();
             let page = PageRecords {
                 anchors: spill.put_anchors(anchors.clone()).expect("anchors"),
@@ -343,10 +342,7 @@ mod tests {
                 &spilled,
                 [(Cow::Borrowed("p/"), page)].into_iter().collect(),
             );
-            assert_eq!(
-                Found::of(&pages, "p/").expect("read").as_ref(),
-                links.as_slice()
-            );
+            assert_eq!(Found::of(&pages, "p/").expect("read").as_ref(), &links[..]);
             assert!(Found::of(&pages, "q/").expect("none").is_empty());
             let read = crate::links::Anchors::of(&pages, "p/").expect("read");
             assert_eq!(read.as_deref(), Some(&anchors));

@@ -35,7 +35,7 @@ use crate::serve::fingerprint::Inputs;
 include!(concat!(env!("OUT_DIR"), "/renderer_fingerprint.rs"));
 
 /// Bumped when the manifest's layout changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// A manifest's first line: reusable only when equal (format, renderer, build options, link
 /// targets).
