@@ -3,7 +3,6 @@
 //! version anchors, anything with an `id` in the rendered HTML).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -25,15 +24,6 @@ pub trait Found: Sync + std::fmt::Debug {
     /// The links of the page at `url`, in the order they are written (none for a page without
     /// links, or one that failed to render).
     fn of(&self, url: &str) -> std::io::Result<Cow<'_, [(Position, String)]>>;
-}
-
-/// Links kept in memory, by page URL.
-pub type FoundLinks = HashMap<String, Vec<(Position, String)>>;
-
-impl Found for FoundLinks {
-    fn of(&self, url: &str) -> std::io::Result<Cow<'_, [(Position, String)]>> {
-        Ok(Cow::Borrowed(self.get(url).map_or(&[][..], Vec::as_slice)))
-    }
 }
 
 /// The ids and names of one page, sorted, in one allocation. Every page's set is kept until links
@@ -203,12 +193,8 @@ pub fn check_source(site: &Site, anchors: &dyn Anchors, source: &LinkSource<'_>)
     let found = match source.links.map(|found| found.of(source.page_url)) {
         Some(Ok(found)) => found,
         Some(Err(e)) => {
-            let message = format!(
-                "the links found while rendering this page could not be read back ({e}); build again"
-            );
-            checked
-                .problems
-                .push(Diagnostic::error(doc.source.clone(), message));
+            let what = "the links found while rendering this page";
+            checked.problems.push(not_read_back(doc, what, &e));
             return checked;
         }
         None => Cow::Owned(markdown::links(Source {
@@ -227,12 +213,8 @@ pub fn check_source(site: &Site, anchors: &dyn Anchors, source: &LinkSource<'_>)
                 let problem = match anchors.of(&url) {
                     Ok(ids) => missing_anchor(ids.as_deref(), destination, &url, &f),
                     Err(e) => {
-                        let message = format!(
-                            "the anchors of /{url} could not be read back ({e}); build again"
-                        );
-                        checked
-                            .problems
-                            .push(Diagnostic::error(doc.source.clone(), message));
+                        let what = format!("the anchors of /{url}");
+                        checked.problems.push(not_read_back(doc, &what, &e));
                         None
                     }
                 };
@@ -247,6 +229,12 @@ pub fn check_source(site: &Site, anchors: &dyn Anchors, source: &LinkSource<'_>)
         }
     }
     checked
+}
+
+/// The error of a page's record that the scratch file could not give back (see [`crate::spill`]).
+fn not_read_back(doc: &Document, what: &str, e: &std::io::Error) -> Diagnostic {
+    let message = format!("{what} could not be read back ({e}); build again");
+    Diagnostic::error(doc.source.clone(), message)
 }
 
 fn missing_target(site: &Site, destination: &str, looked_for: Option<&str>) -> String {

@@ -29,8 +29,8 @@ pub struct Entry(
     pub String,
 );
 
-/// The entry of one page; `summary` is the one rendering the page made (the same as [`markdown::summary`] of its body
-/// with [`markdown::SUMMARY_LIMIT`]).
+/// The entry of one page; `summary` is the one rendering the page made (the same as
+/// [`markdown::summary`] of its body with [`markdown::SUMMARY_LIMIT`]).
 pub fn page_entry(page: &Page, summary: markdown::Summary) -> Entry {
     let headings: Vec<&str> = summary
         .headings

@@ -4,9 +4,10 @@
 //! are only read once all pages are rendered, and together they are all that a rendered page
 //! leaves behind: over a kilobyte a page. Rather than holding them for the whole site, each render
 //! job appends them to an unnamed scratch file as soon as the page is done, and keeps only where
-//! they are ([`Record`]), by the page's URL as the site model holds it. The file has no name (it is unlinked
-//! as it is created), so nothing is left behind whatever happens to the process; it lives in the
-//! output's `.upnotes/` folder when there is one, so it is on the disk, not in a RAM-backed `/tmp`.
+//! they are ([`Record`]), by the page's URL as the site model holds it. The file has no name (it
+//! is unlinked as it is created), so nothing is left behind whatever happens to the process; it
+//! lives in the output's `.upnotes/` folder when there is one, so it is on the disk, not in a
+//! RAM-backed `/tmp`.
 //! `serve`, which keeps every page's outcome between rebuilds anyway, uses a spill that holds them
 //! in memory instead ([`Spill::holding`]).
 
@@ -44,7 +45,7 @@ impl Record {
     }
 }
 
-/// Where a page's links or search entries are: in the scratch file, or held in memory.
+/// Where a page's anchors, links or search entries are: in the scratch file, or held in memory.
 #[derive(Debug)]
 pub enum Stored<T> {
     /// In the scratch file.
@@ -89,7 +90,7 @@ impl Spill {
     }
 
     /// Puts away a page's links.
-    pub fn put_links(&self, links: Arc<[(Position, String)]>) -> std::io::Result<Stored<Links>> {
+    pub fn put_links(&self, links: Links) -> std::io::Result<Stored<Links>> {
         if self.writer.is_none() {
             return Ok(Stored::Held(links));
         }
