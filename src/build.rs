@@ -440,7 +440,7 @@ fn keep<'a>(
 }
 
 /// Renders one job (or takes `reuse`'s unchanged outcome) and writes it to `sink`.
-fn render_job(
+pub fn render_job(
     renderer: &Renderer<'_>,
     sink: Option<&dyn Sink>,
     reuse: Option<&dyn Reuse>,

@@ -409,3 +409,96 @@ fn a_rebuild_reads_again_every_file_that_changed() {
     assert!(output(site.path(), "extra/b/index.html").contains("Beta, LONGER"));
     assert_same_as_clean_build(site.path());
 }
+
+/// Rebuilds after `path` changed, returning what was shown before the rest of the rebuild ran.
+fn rebuild_showing(session: &mut Session, path: &str) -> (Vec<Rebuilt>, Rebuilt) {
+    let mut shown = Vec::new();
+    let rebuilt = session
+        .rebuild_showing(&change(SourceKind::Content, path), &mut |early| {
+            shown.push(early.clone());
+        })
+        .unwrap_or_else(|e| panic!("rebuild after {path}: {e:?}"));
+    (shown, rebuilt)
+}
+
+#[test]
+fn a_body_edit_shows_its_page_before_the_rest_of_the_rebuild() {
+    let site = with_linked_pages();
+    let root = site.path();
+    let mut session = session(root);
+    let a = "content/extra/a.md";
+    edit(root, a, "The first words of alpha.", "Other words.");
+    let mut seen = None;
+    let rebuilt = session
+        .rebuild_showing(&change(SourceKind::Content, a), &mut |early| {
+            // What is shown is on disk already; the site-wide files come after.
+            seen = Some((
+                early.clone(),
+                output(root, "extra/a/index.html"),
+                output(root, "search-index.js"),
+            ));
+        })
+        .expect("rebuild");
+    let (early, page, index) = seen.expect("the page is shown early");
+    assert_eq!(early.written, ["extra/a/index.html"]);
+    assert_eq!(early.rendered, ["extra/a/index.html"]);
+    assert!(page.contains("Other words."));
+    assert!(index.contains("The first words of alpha."));
+    // The rest of the rebuild left the page as the early step wrote it, and did the rest.
+    assert_eq!(rebuilt.early, ["extra/a/index.html"]);
+    assert_eq!(rebuilt.rendered, ["extra/a/index.html"]);
+    assert!(rebuilt.written.contains(&"extra/a/index.html".to_string()));
+    assert!(rebuilt.written.contains(&"search-index.js".to_string()));
+    assert!(output(root, "search-index.js").contains("Other words."));
+    assert_same_as_clean_build(root);
+
+    // An anchor removed early still makes the page that links to it warn.
+    edit(root, a, "## Setup", "## Install");
+    let (shown, rebuilt) = rebuild_showing(&mut session, a);
+    assert_eq!(shown.len(), 1);
+    assert!(warns(&rebuilt, "has no anchor `#setup`"), "{rebuilt:?}");
+    assert_same_as_clean_build(root);
+}
+
+#[test]
+fn only_a_body_edit_of_a_content_page_is_shown_early() {
+    let site = with_linked_pages();
+    let root = site.path();
+    let mut session = session(root);
+    let a = "content/extra/a.md";
+    // The first heading is the page's title: the navigation changes too.
+    edit(root, a, "# Alpha", "# Aleph");
+    let (shown, rebuilt) = rebuild_showing(&mut session, a);
+    assert!(shown.is_empty(), "{shown:?}");
+    assert!(rebuilt.written.contains(&"nav.js".to_string()));
+    // A front matter edit may move the page or change its layout.
+    edit(
+        root,
+        "content/about.md",
+        "layout: page",
+        "layout: page\nweight: 3",
+    );
+    let (shown, _) = rebuild_showing(&mut session, "content/about.md");
+    assert!(shown.is_empty(), "{shown:?}");
+    // A note is part of its guide, version page and path view.
+    edit(root, NOTE, "three decimal digits", "three digits");
+    let (shown, rebuilt) = rebuild_showing(&mut session, NOTE);
+    assert!(shown.is_empty(), "{shown:?}");
+    assert!(rebuilt.early.is_empty());
+    assert_same_as_clean_build(root);
+    // After a failed rebuild, nothing is shown early until a rebuild succeeds again.
+    std::fs::write(root.join(NOTE), "---\ntitle: [unclosed\n---\nBody\n").expect("write");
+    assert!(session.rebuild(&change(SourceKind::Content, NOTE)).is_err());
+    edit(root, a, "Text.", "Other text.");
+    let result = session.rebuild_showing(&change(SourceKind::Content, a), &mut |early| {
+        panic!("shown early after a failed rebuild: {early:?}")
+    });
+    assert!(result.is_err(), "the note is still broken");
+    std::fs::write(root.join(NOTE), "---\ntitle: Fixed\n---\nFixed.\n").expect("write");
+    let (shown, _) = rebuild_showing(&mut session, NOTE);
+    assert!(shown.is_empty());
+    edit(root, a, "Other text.", "Text again.");
+    let (shown, _) = rebuild_showing(&mut session, a);
+    assert_eq!(shown.len(), 1);
+    assert_same_as_clean_build(root);
+}

@@ -88,7 +88,7 @@ fn is_delimiter(line: &str, marker: &str) -> bool {
 }
 
 /// One entry of a note's `changes:` list, with the positions needed for error messages.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeEntry {
     /// A column of the overview matrix.
@@ -100,7 +100,7 @@ pub struct ChangeEntry {
 }
 
 /// Every key upnotes understands in front matter; unknown keys are warned about, not fatal.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct FrontMatter {
     /// Page or note heading.
     pub title: Option<String>,

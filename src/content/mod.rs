@@ -197,6 +197,12 @@ impl Parsed {
     pub fn forget(&mut self, rel: &str) {
         self.by_rel.remove(rel);
     }
+
+    /// The document `rel` parsed into at the last load, with its problems.
+    pub fn get(&self, rel: &str) -> Option<(Option<&Document>, &[Diagnostic])> {
+        let (_, (document, problems)) = self.by_rel.get(rel)?;
+        Some((document.as_ref(), problems))
+    }
 }
 
 /// [`load`], reusing the documents of `parsed` whose files are unchanged, and keeping the new ones
@@ -423,7 +429,7 @@ fn relative_to_root(content_dir: &Path, path: &Path) -> PathBuf {
 
 /// Reads and parses one Markdown file; a document is returned whenever the file could be read as text,
 /// so later stages can still check it.
-fn read_document(content_dir: &Path, rel: &str) -> (Option<Document>, Vec<Diagnostic>) {
+pub fn read_document(content_dir: &Path, rel: &str) -> (Option<Document>, Vec<Diagnostic>) {
     let source = Path::new(CONTENT_DIR).join(rel);
     let bytes = match std::fs::read(content_dir.join(rel)) {
         Ok(bytes) => bytes,

@@ -109,9 +109,12 @@ pub fn serve(options: ServeOptions, out: &mut dyn Write, err: &mut dyn Write) ->
                     if rebuilt.changed_output() || status.errors.is_some() {
                         let next = generations.next();
                         status.since = Some(std::mem::replace(&mut status.generation, next));
+                        // Files shown early were announced then; the pages showing them are
+                        // current.
                         status.changed = (content_only && !rebuilt.full).then(|| {
-                            let changed = rebuilt.written.iter().chain(&rebuilt.removed);
-                            changed.cloned().collect()
+                            let written = rebuilt.written.iter();
+                            let changed = written.filter(|rel| !rebuilt.early.contains(rel));
+                            changed.chain(&rebuilt.removed).cloned().collect()
                         });
                     }
                     status.errors = None;
@@ -163,7 +166,8 @@ fn first_build(
 
 /// One rebuild, reported as one line (after its new warnings, or its errors). `publish` gets the
 /// outcome (or the error text) before the line is printed, so whoever reads the line (a person,
-/// a test) finds the server already showing that rebuild.
+/// a test) finds the server already showing that rebuild; an edited page written ahead of the
+/// rest of the rebuild is published as soon as it is written.
 fn rebuild(
     session: &mut Session,
     changes: &BTreeSet<Changed>,
@@ -173,7 +177,9 @@ fn rebuild(
 ) {
     let what = describe(changes, session.root());
     let started = std::time::Instant::now();
-    let result = session.rebuild(changes).map_err(|e| error_text(&e));
+    let result = session
+        .rebuild_showing(changes, &mut |early| publish(&Ok(early.clone())))
+        .map_err(|e| error_text(&e));
     match &result {
         Ok(rebuilt) => print_warnings(&rebuilt.new_warnings, err),
         Err(text) => {
@@ -194,7 +200,8 @@ fn rebuild(
     let _ = out.flush();
 }
 
-/// `rebuilt in 12 ms after content/a.md changed: 3 pages rendered, 5 files written, 0 removed`.
+/// `rebuilt in 12 ms after content/a.md changed: 3 pages rendered, 5 files written, 0 removed`;
+/// `... changed (the page shown after 2 ms): ...` when the edited page was shown early.
 pub fn summary(rebuilt: &Rebuilt, what: &str) -> String {
     let ms = rebuilt.elapsed.as_millis();
     let effect = if rebuilt.full {
@@ -218,7 +225,10 @@ pub fn summary(rebuilt: &Rebuilt, what: &str) -> String {
         1 => " (1 warning)".to_string(),
         n => format!(" ({n} warnings)"),
     };
-    format!("rebuilt in {ms} ms after {what}: {effect}{warnings}")
+    let shown = rebuilt.shown_after.map_or_else(String::new, |after| {
+        format!(" (the page shown after {} ms)", after.as_millis())
+    });
+    format!("rebuilt in {ms} ms after {what}{shown}: {effect}{warnings}")
 }
 
 fn count(n: usize, noun: &str) -> String {
@@ -383,6 +393,8 @@ mod tests {
             files: 0,
             rendered: vec!["a/index.html".into()],
             written: vec!["a/index.html".into(), "search-index.js".into()],
+            early: Vec::new(),
+            shown_after: None,
             removed: Vec::new(),
             warnings: Vec::new(),
             new_warnings: Vec::new(),
@@ -400,6 +412,17 @@ mod tests {
         assert_eq!(
             summary(&quiet, "templates/x.html changed"),
             "rebuilt in 12 ms after templates/x.html changed: no output changed"
+        );
+        let early = Rebuilt {
+            rendered: vec!["a/index.html".into()],
+            written: vec!["a/index.html".into()],
+            early: vec!["a/index.html".into()],
+            shown_after: Some(std::time::Duration::from_millis(3)),
+            ..quiet
+        };
+        assert_eq!(
+            summary(&early, "content/a.md changed"),
+            "rebuilt in 12 ms after content/a.md changed (the page shown after 3 ms): 1 page rendered, 1 file written, 0 removed"
         );
     }
 }

@@ -55,8 +55,15 @@
     return update ? "update" : "stay";
   }
 
+  // While the page updates itself, a newer status waits here: judged against the generation the
+  // page is still at, it would reload the page (serve shows an edited page first, then announces
+  // the site-wide files of the same rebuild right after).
+  let updating = false;
+  let waiting = null;
+
   /** Swaps this page's live parts for those of its new version; reloads when that cannot be done. */
   async function update(generation) {
+    updating = true;
     try {
       const response = await fetch(location.href, { cache: "no-store" });
       const next = new DOMParser().parseFromString(await response.text(), "text/html");
@@ -69,8 +76,12 @@
       hideErrors();
       document.dispatchEvent(new CustomEvent("upnotes:updated"));
     } catch {
-      reload();
+      return reload();
     }
+    updating = false;
+    const queued = waiting;
+    waiting = null;
+    if (queued) handle(queued);
   }
 
   function showErrors(text) {
@@ -110,9 +121,7 @@
     document.getElementById(OVERLAY_ID)?.remove();
   }
 
-  const events = new EventSource("/__upnotes/events");
-  events.addEventListener("status", (event) => {
-    const status = JSON.parse(event.data);
+  function handle(status) {
     if (status.errors) {
       showErrors(status.errors);
     } else if (status.generation === loaded) {
@@ -126,5 +135,12 @@
         hideErrors();
       }
     }
+  }
+
+  const events = new EventSource("/__upnotes/events");
+  events.addEventListener("status", (event) => {
+    const status = JSON.parse(event.data);
+    if (updating) waiting = status;
+    else handle(status);
   });
 })();

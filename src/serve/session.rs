@@ -6,6 +6,11 @@
 //! [`build::emit`] as `build`, so the output after any sequence of edits is what a clean build
 //! writes. The first build goes through a staging folder like `build`; later ones update the
 //! output in place, and only once the whole rebuild succeeded.
+//!
+//! One exception makes a preview quick on a large site: when an edit changed only the body of one
+//! content page, that page is rendered from the last build's site model and written (and shown)
+//! first; the rebuild then runs as always, takes that page as rendered by itself if its inputs
+//! are what the early step saw, and corrects it otherwise.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,7 +28,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::{LinkResolver, Resolved};
 use crate::output::{self, InPlace, OutputOptions, Parts, Sink, Staging, joined};
 use crate::render::{self, RenderOptions, RenderedPage, Renderer, SiteContext};
-use crate::site::{PageLinks, Site};
+use crate::site::{Page, PageLinks, Site};
 
 /// The state kept between rebuilds.
 #[derive(Debug)]
@@ -49,6 +54,12 @@ struct Last {
     warnings: Vec<Diagnostic>,
     /// Its link problems and search entries, by source.
     derived: Derived,
+    /// What it was built from, while no later build failed: an edit of one page's body renders
+    /// that page from it before the rebuild proper loads the site again.
+    model: Option<Prepared>,
+    /// Pages rendered and written from `model` since (by output path); the next rebuild takes
+    /// them as rendered by itself when their fingerprints still match.
+    early: HashMap<String, Cached>,
 }
 
 /// A page as last rendered: its fingerprint, what rendering it left, and its links' resolutions.
@@ -78,6 +89,11 @@ pub struct Rebuilt {
     pub rendered: Vec<String>,
     /// Output files written because their bytes changed, sorted (on a full build: all of them).
     pub written: Vec<String>,
+    /// Of `written`, the files written and shown before the rest of the rebuild ran (see
+    /// [`Session::rebuild_showing`]), which the rest then left as they were.
+    pub early: Vec<String>,
+    /// When an edited page was shown early: how long after the start of the rebuild.
+    pub shown_after: Option<Duration>,
     /// Output files removed because no source produces them any more, sorted.
     pub removed: Vec<String>,
     /// Every warning, sorted.
@@ -140,9 +156,24 @@ impl Session {
 
     /// Rebuilds after `changes`; on error the output is left as the last good build wrote it.
     pub fn rebuild(&mut self, changes: &BTreeSet<Changed>) -> Result<Rebuilt> {
+        self.rebuild_showing(changes, &mut |_| {})
+    }
+
+    /// [`Session::rebuild`]; when the only change is to the body of a content page, that page is
+    /// rendered and written first and `show` gets what was written, so that a preview shows the
+    /// edit before the rest of the rebuild (which loads and checks the whole site) has run.
+    pub fn rebuild_showing(
+        &mut self,
+        changes: &BTreeSet<Changed>,
+        show: &mut dyn FnMut(&Rebuilt),
+    ) -> Result<Rebuilt> {
         let started = Instant::now();
         if let Some(rebuilt) = self.copy_changed_statics(changes, started)? {
             return Ok(rebuilt);
+        }
+        let early = self.render_edited_page(changes, started);
+        if let Some(early) = &early {
+            show(early);
         }
         for change in changes {
             if let Ok(rel) = change.path.strip_prefix(content::CONTENT_DIR) {
@@ -150,7 +181,95 @@ impl Session {
                     .forget(&rel.to_string_lossy().replace('\\', "/"));
             }
         }
-        self.build(started)
+        let mut rebuilt = self.build(started)?;
+        if let Some(early) = early {
+            rebuilt.shown_after = Some(early.elapsed);
+            rebuilt.early = early
+                .written
+                .into_iter()
+                .filter(|rel| !rebuilt.written.contains(rel))
+                .collect();
+            rebuilt.written.extend(rebuilt.early.iter().cloned());
+            rebuilt.written.sort();
+        }
+        Ok(rebuilt)
+    }
+
+    /// Renders and writes the page whose body `changes` edited, from the last good build's site
+    /// model, when nothing else can have changed: one Markdown file changed, it is a content page
+    /// outside any guide, and its front matter and first heading (so its title, URL and place in
+    /// the site) are as they were. `None` in every other case, and whenever anything fails: the
+    /// rebuild that follows does it all again, checked.
+    fn render_edited_page(
+        &mut self,
+        changes: &BTreeSet<Changed>,
+        started: Instant,
+    ) -> Option<Rebuilt> {
+        let mut changes = changes.iter();
+        let (Some(change), None) = (changes.next(), changes.next()) else {
+            return None;
+        };
+        if change.kind != SourceKind::Content {
+            return None;
+        }
+        let rel = change.path.strip_prefix(content::CONTENT_DIR).ok()?;
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let last = self.last.as_mut()?;
+        let model = last.model.as_ref()?;
+        let (Some(was), []) = self.parsed.get(&rel)? else {
+            return None;
+        };
+        let page = model.loaded.site.pages.iter().find(|p| p.doc.rel == rel)?;
+        let content_dir = self.options.root.join(content::CONTENT_DIR);
+        let (Some(now), problems) = content::read_document(&content_dir, &rel) else {
+            return None;
+        };
+        let same_place = page.guide.is_none()
+            && problems.is_empty()
+            && now.has_front_matter == was.has_front_matter
+            && now.front_matter == was.front_matter
+            && now.first_heading == was.first_heading;
+        if !same_place {
+            return None;
+        }
+        let edited = Page {
+            doc: now,
+            ..page.clone()
+        };
+        let cache = Cache::new(model, Some(last), &last.early);
+        let sink = Collect::new(None, &last.files);
+        let outcome = with_renderer(model, |renderer| {
+            build::render_job(renderer, Some(&sink), Some(&cache), &Job::Page(&edited))
+        });
+        let fresh = into_inner(cache.fresh);
+        if outcome.is_err() || fresh.is_empty() {
+            return None;
+        }
+        let produced = into_inner(sink.produced);
+        let pending = into_inner(sink.pending);
+        let place = InPlace::open(&last.output).ok()?;
+        for (rel, bytes) in &pending {
+            place.write(rel, bytes).ok()?;
+            last.files.insert(rel.clone(), produced[rel]);
+        }
+        let rendered = sorted(fresh.keys());
+        last.early.extend(fresh);
+        Some(Rebuilt {
+            output: last.output.clone(),
+            base_path: last.base_path.clone(),
+            full: false,
+            pages: last.pages.len(),
+            notes: model.loaded.site.note_count(),
+            files: last.statics.len(),
+            rendered,
+            written: sorted(pending.keys()),
+            early: Vec::new(),
+            shown_after: None,
+            removed: Vec::new(),
+            warnings: last.warnings.clone(),
+            new_warnings: Vec::new(),
+            elapsed: started.elapsed(),
+        })
     }
 
     /// When only files under `content/` that were already copied changed, copying them again is
@@ -199,6 +318,8 @@ impl Session {
             files: last.statics.len(),
             rendered: Vec::new(),
             written,
+            early: Vec::new(),
+            shown_after: None,
             removed: Vec::new(),
             warnings: last.warnings.clone(),
             new_warnings: Vec::new(),
@@ -208,6 +329,11 @@ impl Session {
 
     /// Loads the whole site, renders what changed through [`build::emit`] and applies the result.
     fn build(&mut self, started: Instant) -> Result<Rebuilt> {
+        // The model of the last build is replaced now (and stays away should this build fail:
+        // an edited page must not be rendered from a model older than the sources last loaded).
+        if let Some(last) = &mut self.last {
+            last.model = None;
+        }
         let prepared = self.prepare()?;
         // A moved output, or one removed behind the session's back, is built afresh.
         let previous = self
@@ -270,12 +396,14 @@ impl Session {
             files: emitted.files,
             rendered: sorted(emitted.fresh.keys()),
             written,
+            early: Vec::new(),
+            shown_after: None,
             removed,
             warnings: emitted.warnings.clone(),
             new_warnings,
             elapsed: started.elapsed(),
         };
-        self.last = Some(remember(&rebuilt, emitted, previous));
+        self.last = Some(remember(&rebuilt, emitted, previous, prepared));
         Ok(rebuilt)
     }
 
@@ -309,6 +437,7 @@ impl Session {
 }
 
 /// A loaded site, where it goes, and the hashes of its inputs.
+#[derive(Debug)]
 struct Prepared {
     loaded: build::Loaded,
     output: PathBuf,
@@ -339,50 +468,33 @@ fn emit_site(
     staging: Option<&Staging>,
 ) -> Result<Emitted> {
     let loaded = &prepared.loaded;
-    let no_pages = HashMap::new();
+    let no_early = HashMap::new();
     let no_files = HashMap::new();
-    let cache = Cache {
-        inputs: &prepared.inputs,
-        site: &loaded.site,
-        old: previous.map_or(&no_pages, |l| &l.pages),
-        kept: Mutex::default(),
-        fresh: Mutex::default(),
-        derived: previous.map(|l| &l.derived),
-        links: Mutex::default(),
-    };
-    let sink = Collect {
-        staging,
-        previous: previous.map_or(&no_files, |l| &l.files),
-        produced: Mutex::default(),
-        pending: Mutex::default(),
-        statics: Mutex::default(),
-    };
-    let site_context = SiteContext::new(&loaded.config);
-    let renderer = Renderer {
-        site: &site_context,
-        model: &loaded.site,
-        templates: &loaded.templates,
-        options: RenderOptions::default(),
-    };
+    let cache = Cache::new(prepared, previous, previous.map_or(&no_early, |l| &l.early));
+    let sink = Collect::new(staging, previous.map_or(&no_files, |l| &l.files));
     let mut diagnostics = loaded.diagnostics.clone();
     // The first build renders everything: on a large site it takes seconds, so it shows progress.
     let progress = staging
         .map(|_| crate::progress::Progress::on_stderr(build::jobs(&loaded.site).len(), "pages"));
-    let input = Emit {
-        renderer: &renderer,
-        theme: &loaded.theme,
-        config: &loaded.config,
-        reuse: Some(&cache),
-        progress: progress.as_ref(),
-    };
-    let (pages, files) = build::emit(&input, &sink, &mut diagnostics)?;
+    let (pages, files) = with_renderer(prepared, |renderer| {
+        let input = Emit {
+            renderer,
+            theme: &loaded.theme,
+            config: &loaded.config,
+            reuse: Some(&cache),
+            progress: progress.as_ref(),
+        };
+        build::emit(&input, &sink, &mut diagnostics)
+    })?;
     if diagnostics.has_errors() {
         return Err(Error::Content(diagnostics));
     }
     let derived = Derived::new(prepared.inputs.targets(), into_inner(cache.links));
     let kept = into_inner(cache.kept);
     let mut produced = into_inner(sink.produced);
-    for rel in &kept {
+    // Pages kept, and pages written ahead of this rebuild, are on disk as the last build's record
+    // of its files says.
+    for rel in kept.iter().chain(&into_inner(cache.reused_early)) {
         if let Some(hash) = previous.and_then(|l| l.files.get(rel)) {
             produced.insert(rel.clone(), *hash);
         }
@@ -400,10 +512,27 @@ fn emit_site(
     })
 }
 
+/// Runs `f` with a renderer of `prepared`'s site.
+fn with_renderer<T>(prepared: &Prepared, f: impl FnOnce(&Renderer<'_>) -> T) -> T {
+    let loaded = &prepared.loaded;
+    let site_context = SiteContext::new(&loaded.config);
+    f(&Renderer {
+        site: &site_context,
+        model: &loaded.site,
+        templates: &loaded.templates,
+        options: RenderOptions::default(),
+    })
+}
+
 /// The state to keep after a good rebuild: pages rendered now plus those kept from before. The
 /// last build's map is updated in place: after one edit it holds ten thousand kept pages and one
 /// fresh one.
-fn remember(rebuilt: &Rebuilt, emitted: Emitted, previous: Option<Last>) -> Last {
+fn remember(
+    rebuilt: &Rebuilt,
+    emitted: Emitted,
+    previous: Option<Last>,
+    prepared: Prepared,
+) -> Last {
     let pages = match previous {
         Some(last) => {
             let mut pages = last.pages;
@@ -427,6 +556,8 @@ fn remember(rebuilt: &Rebuilt, emitted: Emitted, previous: Option<Last>) -> Last
         statics: emitted.statics,
         warnings: emitted.warnings,
         derived: emitted.derived,
+        model: Some(prepared),
+        early: HashMap::new(),
     }
 }
 
@@ -472,14 +603,39 @@ struct Cache<'a> {
     inputs: &'a Inputs,
     site: &'a Site,
     old: &'a HashMap<String, Cached>,
+    /// Pages rendered and written ahead of this build; one taken from here counts as rendered
+    /// now (its anchors and links are new) but is not written again.
+    early: &'a HashMap<String, Cached>,
     kept: Mutex<Vec<String>>,
+    reused_early: Mutex<Vec<String>>,
     fresh: Mutex<HashMap<String, Cached>>,
     /// What the last build derived from its sources, and what this one does.
     derived: Option<&'a Derived>,
     links: Mutex<super::derived::SourceLinks>,
 }
 
-impl Cache<'_> {
+impl<'a> Cache<'a> {
+    /// A cache for a build of `prepared` after `previous`.
+    fn new(
+        prepared: &'a Prepared,
+        previous: Option<&'a Last>,
+        early: &'a HashMap<String, Cached>,
+    ) -> Self {
+        static NO_PAGES: std::sync::LazyLock<HashMap<String, Cached>> =
+            std::sync::LazyLock::new(HashMap::new);
+        Cache {
+            inputs: &prepared.inputs,
+            site: &prepared.loaded.site,
+            old: previous.map_or(&NO_PAGES, |l| &l.pages),
+            early,
+            kept: Mutex::default(),
+            reused_early: Mutex::default(),
+            fresh: Mutex::default(),
+            derived: previous.map(|l| &l.derived),
+            links: Mutex::default(),
+        }
+    }
+
     /// Runs `f` with what changed since the last build: the pages rendered now, and the URLs of
     /// those whose anchors differ from their last rendering's.
     fn since<T>(&self, f: impl FnOnce(&Since<'_>) -> T) -> T {
@@ -507,7 +663,10 @@ impl Cache<'_> {
 impl Reuse for Cache<'_> {
     fn reuse(&self, job: &Job<'_>) -> Option<RenderOutcome> {
         let output = job.output();
-        let old = self.old.get(&output)?;
+        let (old, early) = match self.early.get(&output) {
+            Some(early) => (early, true),
+            None => (self.old.get(&output)?, false),
+        };
         if old.fingerprint != self.inputs.fingerprint(job) {
             return None;
         }
@@ -529,7 +688,12 @@ impl Reuse for Cache<'_> {
                 return None;
             }
         }
-        lock(&self.kept).push(output);
+        if early {
+            lock(&self.fresh).insert(output.clone(), old.clone());
+            lock(&self.reused_early).push(output);
+        } else {
+            lock(&self.kept).push(output);
+        }
         Some(old.outcome.clone())
     }
 
@@ -568,7 +732,17 @@ struct Collect<'a> {
     statics: Mutex<HashMap<PathBuf, String>>,
 }
 
-impl Collect<'_> {
+impl<'a> Collect<'a> {
+    fn new(staging: Option<&'a Staging>, previous: &'a HashMap<String, u64>) -> Self {
+        Collect {
+            staging,
+            previous,
+            produced: Mutex::default(),
+            pending: Mutex::default(),
+            statics: Mutex::default(),
+        }
+    }
+
     /// Records `rel` with `hash`; true when its bytes must be written (they differ from the last
     /// build's). A later write of the same path wins, as it does in a staging folder.
     fn produce(&self, rel: &str, hash: u64) -> bool {

@@ -107,6 +107,13 @@ const sorted = [...latencies].sort((a, b) => a - b);
 const at = (q) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
 const rebuilds = lines.filter((l) => l.startsWith("rebuilt in")).map((l) => Number(/in (\d+) ms/.exec(l)[1]));
 const rebuildSorted = rebuilds.sort((a, b) => a - b);
+// How long after the start of its rebuild an edited page was written and shown (serve shows a
+// page whose body alone changed before the rest of the rebuild runs).
+const shownAfter = lines
+  .filter((l) => l.startsWith("rebuilt in"))
+  .map((l) => /the page shown after (\d+) ms/.exec(l))
+  .filter(Boolean)
+  .map((m) => Number(m[1]));
 console.log(
   JSON.stringify({
     root: args.root,
@@ -114,6 +121,8 @@ console.log(
     runs: latencies.length,
     first_build_ms: firstBuild,
     rebuild_ms_p50: rebuildSorted[Math.floor(rebuildSorted.length / 2)],
+    shown_early: shownAfter.length,
+    shown_after_ms_p50: median(shownAfter),
     latency_ms: { p50: at(0.5), p95: at(0.95), max: Math.round(sorted.at(-1)) },
     // Medians of when each step happened, in milliseconds after the save.
     phases_ms_p50: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),

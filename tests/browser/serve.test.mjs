@@ -96,6 +96,36 @@ test("an atomic save of a note updates the open page in place, at the same scrol
   await page.close();
 });
 
+test("a page's body edit shows in place first, and the rest of its rebuild does not reload it", async () => {
+  const { page, errors } = await openPage();
+  const statuses = [];
+  page.on("response", (r) => {
+    if (r.request().isNavigationRequest()) statuses.push(r.status());
+  });
+  await page.goto(`${baseUrl}about/`);
+  await page.evaluate(() => { window.__sameDocument = true; });
+  const file = path.join(site.dir, "content/about.md");
+  const marker = `Body edit marker ${Date.now()}`;
+  const rebuilds = () => server.transcript.filter((l) => l.startsWith("rebuilt in ")).length;
+  const before = rebuilds();
+  // In the first paragraph, so that the page's search entry changes too.
+  const text = readFileSync(file, "utf8");
+  assert.ok(text.includes("\nThis example site"));
+  atomicSave(file, text.replace("\nThis example site", `\n${marker}. This example site`));
+  await page.waitForFunction((text) => document.body.innerText.includes(text), marker, { timeout: PATIENCE });
+  // The rebuild's line comes once all of it is done, the search index included.
+  const deadline = Date.now() + PATIENCE;
+  while (rebuilds() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const line = server.transcript.filter((l) => l.startsWith("rebuilt in ")).at(-1);
+  assert.match(line, /after content\/about\.md changed: 1 page rendered, 2 files written/);
+  assert.match(readFileSync(path.join(site.dir, "site/search-index.js"), "utf8"), new RegExp(marker));
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "updated in place, not reloaded");
+  assert.deepEqual(statuses, [200], "no navigation after the first");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a change to the config reloads the open pages", async () => {
   const { page, errors } = await openPage();
   await page.goto(`${baseUrl}upgrades/`);
