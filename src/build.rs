@@ -269,7 +269,7 @@ pub fn emit(
         search,
     } = collect_rendered(rendered, diagnostics);
     let spilled = spill.finish().map_err(|e| scratch_error(scratch, e))?;
-    let rendered = spill::Pages::new(&spilled, records);
+    let rendered = spill::Pages::new(&spilled, records, locate_jobs(site));
     diagnostics.extend(match reuse {
         Some(reuse) => reuse.check_links(site, &rendered, &rendered),
         None => links::check(site, &rendered, &rendered, Severity::Warning),
@@ -324,14 +324,34 @@ impl<'a> Job<'a> {
     }
 }
 
-/// Every rendering job of `site`, in a stable order.
+/// Every rendering job of `site`, in a stable order: its pages in the site's order, then each
+/// guide's path view and version pages.
 pub fn jobs(site: &Site) -> Vec<Job<'_>> {
-    let mut jobs: Vec<Job<'_>> = site.pages.iter().map(Job::Page).collect();
-    for guide in &site.guides {
-        jobs.push(Job::Path(guide));
-        jobs.extend(guide.versions.iter().map(|v| Job::Version(guide, v)));
-    }
-    jobs
+    site.pages
+        .iter()
+        .map(Job::Page)
+        .chain(guide_jobs(site))
+        .collect()
+}
+
+/// The jobs of [`jobs`] after the pages.
+fn guide_jobs(site: &Site) -> impl Iterator<Item = Job<'_>> {
+    site.guides.iter().flat_map(|guide| {
+        let versions = guide.versions.iter().map(move |v| Job::Version(guide, v));
+        std::iter::once(Job::Path(guide)).chain(versions)
+    })
+}
+
+/// Finds the index in [`jobs`] of the job that renders the page at a URL: a content page's is
+/// its index among the site's pages, which the site model's link targets find; the few others
+/// are in a map.
+fn locate_jobs(site: &Site) -> spill::Locate<'_> {
+    let targets = site.link_targets();
+    let others: HashMap<Cow<'_, str>, usize> = guide_jobs(site)
+        .enumerate()
+        .map(|(i, job)| (job.url(), site.pages.len() + i))
+        .collect();
+    Box::new(move |url| targets.page_index(url).or_else(|| others.get(url).copied()))
 }
 
 /// What rendering one page left behind once its HTML is written: where it is, its anchors,
@@ -378,8 +398,7 @@ pub trait Reuse: Sync {
 /// A rendered page as the site-wide steps after rendering need it: its URL (the site model's) and
 /// warnings; its anchors, links and search entries wait in the scratch file (see [`crate::spill`]).
 #[derive(Debug)]
-struct Kept<'a> {
-    url: Cow<'a, str>,
+struct Kept {
     warnings: Vec<Diagnostic>,
     records: spill::PageRecords,
     /// Its search entries, joined by commas.
@@ -388,13 +407,13 @@ struct Kept<'a> {
 
 /// Renders every page in parallel and writes each to `sink` (when given) as soon as it is done;
 /// what the steps after need is kept small, the rest goes to `spill`.
-fn render_all<'a>(
-    renderer: &Renderer<'a>,
+fn render_all(
+    renderer: &Renderer<'_>,
     sink: Option<&dyn Sink>,
     reuse: Option<&dyn Reuse>,
     progress: Option<&crate::progress::Progress>,
     spill: &Spill,
-) -> Vec<std::result::Result<Kept<'a>, Box<Diagnostic>>> {
+) -> Vec<std::result::Result<Kept, Box<Diagnostic>>> {
     // One job per task: the few big pages (guide, path view) must not queue up behind each
     // other in one thread's share while the other thread runs out of work.
     jobs(renderer.model)
@@ -402,7 +421,7 @@ fn render_all<'a>(
         .with_max_len(1)
         .map(|job| {
             let kept = render_job(renderer, sink, reuse, job)
-                .and_then(|outcome| keep(spill, job.url(), outcome))
+                .and_then(|outcome| keep(spill, outcome))
                 .map_err(Box::new);
             if let Some(progress) = progress {
                 progress.tick();
@@ -413,14 +432,10 @@ fn render_all<'a>(
 }
 
 /// Puts `outcome`'s anchors, links and search entries into `spill`.
-fn keep<'a>(
-    spill: &Spill,
-    url: Cow<'a, str>,
-    outcome: RenderOutcome,
-) -> std::result::Result<Kept<'a>, Diagnostic> {
+fn keep(spill: &Spill, outcome: RenderOutcome) -> std::result::Result<Kept, Diagnostic> {
     let failed = |e: std::io::Error| {
         Diagnostic::error(
-            render::output_path(&url),
+            render::output_path(&outcome.url),
             format!("cannot write the build's scratch file: {e}"),
         )
     };
@@ -432,7 +447,6 @@ fn keep<'a>(
     };
     let anchors = spill.put_anchors(outcome.anchors).map_err(failed)?;
     Ok(Kept {
-        url,
         warnings: outcome.warnings,
         records: spill::PageRecords { anchors, links },
         search,
@@ -492,23 +506,23 @@ pub fn render_job(
 }
 
 /// What the rendered pages left for the site-wide outputs.
-struct Collected<'a> {
+struct Collected {
     /// Pages rendered (or kept).
     pages: usize,
-    /// Where each page's anchors and links are, by page URL.
-    records: HashMap<Cow<'a, str>, spill::PageRecords>,
+    /// Where each page's anchors and links are, in [`jobs`] order (`None` for a failed job).
+    records: Vec<Option<spill::PageRecords>>,
     /// Where each page's search entries are, in rendering order (the index's order).
     search: Vec<Stored<Arc<str>>>,
 }
 
 /// Sorts render results into what the site-wide outputs need, and the diagnostics.
-fn collect_rendered<'a>(
-    results: Vec<std::result::Result<Kept<'a>, Box<Diagnostic>>>,
+fn collect_rendered(
+    results: Vec<std::result::Result<Kept, Box<Diagnostic>>>,
     diagnostics: &mut Diagnostics,
-) -> Collected<'a> {
+) -> Collected {
     let mut collected = Collected {
         pages: 0,
-        records: HashMap::with_capacity(results.len()),
+        records: Vec::with_capacity(results.len()),
         search: Vec::with_capacity(results.len()),
     };
     for result in results {
@@ -516,12 +530,15 @@ fn collect_rendered<'a>(
             Ok(kept) => {
                 diagnostics.extend(kept.warnings);
                 collected.search.push(kept.search);
-                collected.records.insert(kept.url, kept.records);
+                collected.records.push(Some(kept.records));
+                collected.pages += 1;
             }
-            Err(error) => diagnostics.push(*error),
+            Err(error) => {
+                diagnostics.push(*error);
+                collected.records.push(None);
+            }
         }
     }
-    collected.pages = collected.records.len();
     collected
 }
 
@@ -546,7 +563,7 @@ pub fn check(root: &Path, drafts: bool, external: bool) -> Result<Diagnostics> {
     let rendered = render_all(&renderer, None, None, None, &spill);
     let collected = collect_rendered(rendered, &mut diagnostics);
     let spilled = spill.finish().map_err(|e| scratch_error(None, e))?;
-    let rendered = spill::Pages::new(&spilled, collected.records);
+    let rendered = spill::Pages::new(&spilled, collected.records, locate_jobs(&site));
     diagnostics.extend(links::check(&site, &rendered, &rendered, Severity::Error));
     if external {
         diagnostics.extend(crate::external::check(&site, &rendered));
@@ -618,4 +635,26 @@ fn write_site_files(
         staging.copy(&file.rel, &file.path)?;
     }
     Ok(site.static_files.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_job_is_found_by_the_url_it_renders() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let loaded = load(root, false).expect("the example site loads");
+        let jobs = jobs(&loaded.site);
+        assert!(
+            jobs.iter().any(|j| matches!(j, Job::Version(..)))
+                && jobs.iter().any(|j| matches!(j, Job::Path(..))),
+            "the example has version pages and a path view"
+        );
+        let locate = locate_jobs(&loaded.site);
+        for (i, job) in jobs.iter().enumerate() {
+            assert_eq!(locate(&job.url()), Some(i), "{}", job.url());
+        }
+        assert_eq!(locate("/no/such/page/"), None);
+    }
 }

@@ -152,14 +152,19 @@ impl<'a> Targets<'a> {
         }
     }
 
+    /// The index among the pages of the page at `url`.
+    pub fn page_index(&self, url: &str) -> Option<usize> {
+        let hash = self.tables.hasher.hash_one(url);
+        let found = self
+            .tables
+            .pages_by_url
+            .find(hash, |&i| self.pages[i].url == url);
+        found.copied()
+    }
+
     /// Whether a page is rendered at `url`.
     pub fn is_page_url(&self, url: &str) -> bool {
-        let hash = self.tables.hasher.hash_one(url);
-        self.tables
-            .pages_by_url
-            .find(hash, |&i| self.pages[i].url == url)
-            .is_some()
-            || self.tables.other_page_urls.contains(url)
+        self.page_index(url).is_some() || self.tables.other_page_urls.contains(url)
     }
 
     /// Whether `rel` (relative to `content/`) is a static file.

@@ -12,7 +12,6 @@
 //! in memory instead ([`Spill::holding`]).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
@@ -240,24 +239,51 @@ pub struct PageRecords {
     pub links: Option<Stored<Links>>,
 }
 
+/// Finds the index of the page at a URL among the rendered pages.
+pub type Locate<'a> = Box<dyn Fn(&str) -> Option<usize> + Send + Sync + 'a>;
+
 /// Every rendered page's anchors and links, spilled or held, by page URL: the link checker's view
-/// of the rendered site ([`Found`] and [`crate::links::Anchors`]).
-#[derive(Debug)]
+/// of the rendered site ([`Found`] and [`crate::links::Anchors`]). The pages are in a list, found
+/// by URL through the site model's own tables: a map keyed by URL would cost a site of 50,000
+/// pages about 5 MB more.
 pub struct Pages<'a> {
     spilled: &'a Spilled,
-    by_url: HashMap<Cow<'a, str>, PageRecords>,
+    /// In rendering order; `None` for a page that failed to render.
+    records: Vec<Option<PageRecords>>,
+    locate: Locate<'a>,
+}
+
+impl std::fmt::Debug for Pages<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pages")
+            .field("records", &self.records)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Pages<'a> {
-    /// The pages of `by_url`, spilled to `spilled` or held.
-    pub fn new(spilled: &'a Spilled, by_url: HashMap<Cow<'a, str>, PageRecords>) -> Self {
-        Pages { spilled, by_url }
+    /// The pages of `records`, spilled to `spilled` or held; `locate` gives the index in
+    /// `records` of the page at a URL.
+    pub fn new(
+        spilled: &'a Spilled,
+        records: Vec<Option<PageRecords>>,
+        locate: Locate<'a>,
+    ) -> Self {
+        Pages {
+            spilled,
+            records,
+            locate,
+        }
+    }
+
+    fn get(&self, url: &str) -> Option<&PageRecords> {
+        self.records.get((self.locate)(url)?)?.as_ref()
     }
 }
 
 impl Found for Pages<'_> {
     fn of(&self, url: &str) -> std::io::Result<Cow<'_, [(Position, String)]>> {
-        match self.by_url.get(url).and_then(|page| page.links.as_ref()) {
+        match self.get(url).and_then(|page| page.links.as_ref()) {
             None => Ok(Cow::Borrowed(&[])),
             Some(Stored::Held(links)) => Ok(Cow::Borrowed(&links[..])),
             Some(Stored::Spilled(record)) => {
@@ -271,7 +297,7 @@ impl Found for Pages<'_> {
 
 impl crate::links::Anchors for Pages<'_> {
     fn of(&self, url: &str) -> std::io::Result<Option<Cow<'_, AnchorSet>>> {
-        match self.by_url.get(url).map(|page| &page.anchors) {
+        match self.get(url).map(|page| &page.anchors) {
             None => Ok(None),
             Some(Stored::Held(anchors)) => Ok(Some(Cow::Borrowed(anchors))),
             Some(Stored::Spilled(record)) => {
@@ -339,10 +365,8 @@ mod tests {
                 links: Some(spill.put_links(links.clone()).expect("links")),
             };
             let spilled = spill.finish().expect("finish");
-            let pages = Pages::new(
-                &spilled,
-                [(Cow::Borrowed("p/"), page)].into_iter().collect(),
-            );
+            let locate: Locate<'_> = Box::new(|url| (url == "p/").then_some(1));
+            let pages = Pages::new(&spilled, vec![None, Some(page)], locate);
             assert_eq!(Found::of(&pages, "p/").expect("read").as_ref(), &links[..]);
             assert!(Found::of(&pages, "q/").expect("none").is_empty());
             let read = crate::links::Anchors::of(&pages, "p/").expect("read");

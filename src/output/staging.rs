@@ -29,9 +29,10 @@ pub struct Staging {
     dir: PathBuf,
     /// `.upnotes/<name>`: the prefix of this output's files in the state folder.
     state_prefix: PathBuf,
-    /// Files the spare held when the build started (none for a fresh folder).
-    existing: HashSet<String>,
-    written: Mutex<HashSet<String>>,
+    /// Files the spare held when the build started (none for a fresh folder) that this build has
+    /// not written or kept yet: what is left at the end is stale. (Only these are remembered, so
+    /// that a build into a fresh folder keeps no list of the files it wrote.)
+    unclaimed: Mutex<HashSet<String>>,
     /// Held until the build ends: two builds into one output wait for each other.
     _lock: File,
 }
@@ -65,8 +66,7 @@ impl Staging {
             target,
             dir,
             state_prefix: state.join(&name),
-            existing,
-            written: Mutex::new(HashSet::new()),
+            unclaimed: Mutex::new(existing),
             _lock: lock,
         })
     }
@@ -91,11 +91,8 @@ impl Staging {
 
     /// Keeps the spare's file at `rel` as this build's, unwritten; false when the spare has none.
     pub fn keep(&self, rel: &str) -> Result<bool> {
-        if !self.existing.contains(rel) {
-            return Ok(false);
-        }
-        self.claim(rel)?;
-        Ok(true)
+        self.path_for(rel)?;
+        Ok(self.claim(rel))
     }
 
     /// The path inside the staging folder for site-relative `rel`, refusing anything that could
@@ -106,8 +103,8 @@ impl Staging {
 
     /// Writes `bytes` to site-relative `rel` unless the file already holds exactly them.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.claim(rel)?;
-        if self.existing.contains(rel) && holds(&path, bytes) {
+        let path = self.path_for(rel)?;
+        if self.claim(rel) && holds(&path, bytes) {
             return Ok(());
         }
         make_room(&self.dir, &path)?;
@@ -117,8 +114,8 @@ impl Staging {
     /// [`Staging::write`] of the concatenation of `parts`, streamed both when comparing and
     /// when writing.
     pub fn write_parts(&self, rel: &str, parts: &dyn Parts) -> Result<()> {
-        let path = self.claim(rel)?;
-        if self.existing.contains(rel) && holds_parts(&path, parts) {
+        let path = self.path_for(rel)?;
+        if self.claim(rel) && holds_parts(&path, parts) {
             return Ok(());
         }
         make_room(&self.dir, &path)?;
@@ -137,10 +134,8 @@ impl Staging {
 
     /// Copies the file at `from` to site-relative `rel` unless it is already there.
     pub fn copy(&self, rel: &str, from: &Path) -> Result<()> {
-        let path = self.claim(rel)?;
-        if self.existing.contains(rel)
-            && std::fs::read(from).is_ok_and(|bytes| holds(&path, &bytes))
-        {
+        let path = self.path_for(rel)?;
+        if self.claim(rel) && std::fs::read(from).is_ok_and(|bytes| holds(&path, &bytes)) {
             return Ok(());
         }
         make_room(&self.dir, &path)?;
@@ -149,20 +144,23 @@ impl Staging {
             .map_err(|e| Error::io("cannot copy", from, e))
     }
 
-    /// Records that this build writes `rel`, and returns its path.
-    fn claim(&self, rel: &str) -> Result<PathBuf> {
-        let path = self.path_for(rel)?;
-        if let Ok(mut written) = self.written.lock() {
-            written.insert(rel.to_string());
-        }
-        Ok(path)
+    /// Records that this build writes (or keeps) `rel`; true when the spare held a file there
+    /// that no earlier write of this build claimed (its bytes may already be the right ones).
+    fn claim(&self, rel: &str) -> bool {
+        self.unclaimed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(rel)
     }
 
     /// Removes what this build did not write, then swaps the folder in for the target (keeping a
     /// `.git` that was inside the target); the previous output becomes the next build's spare.
     pub fn commit(self) -> Result<PathBuf> {
-        let written = self.written.lock().map(|w| w.clone()).unwrap_or_default();
-        for rel in self.existing.difference(&written) {
+        let stale = self
+            .unclaimed
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for rel in &stale {
             if rel != MARKER {
                 remove_file_and_empty_parents(&self.dir, &self.dir.join(rel))?;
             }
