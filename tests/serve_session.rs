@@ -461,7 +461,47 @@ fn a_body_edit_shows_its_page_before_the_rest_of_the_rebuild() {
 }
 
 #[test]
-fn only_a_body_edit_of_a_content_page_is_shown_early() {
+fn a_note_body_edit_shows_its_guide_version_page_and_path_view_first() {
+    let site = support::example_site();
+    let root = site.path();
+    let mut session = session(root);
+    edit(
+        root,
+        NOTE,
+        "three decimal digits",
+        "three decimal digits (edited)",
+    );
+    let mut seen = None;
+    let rebuilt = session
+        .rebuild_showing(&change(SourceKind::Content, NOTE), &mut |early| {
+            let guide = output(root, "upgrades/index.html");
+            seen = Some((early.clone(), guide));
+        })
+        .expect("rebuild");
+    let (early, guide) = seen.expect("the note's pages are shown early");
+    assert_eq!(
+        early.rendered,
+        [
+            "upgrades/0.28.x/index.html",
+            "upgrades/index.html",
+            "upgrades/path/index.html"
+        ]
+    );
+    assert_eq!(early.written, early.rendered);
+    assert!(guide.contains("three decimal digits (edited)"));
+    assert_eq!(rebuilt.early, early.written);
+    assert_eq!(rebuilt.rendered, early.rendered);
+    assert_same_as_clean_build(root);
+    // Twice in a row: the second edit starts from the model the first rebuild made.
+    edit(root, NOTE, "(edited)", "(edited again)");
+    let (shown, _) = rebuild_showing(&mut session, NOTE);
+    assert_eq!(shown.len(), 1);
+    assert!(output(root, "upgrades/0.28.x/index.html").contains("(edited again)"));
+    assert_same_as_clean_build(root);
+}
+
+#[test]
+fn only_a_body_edit_of_a_page_or_note_is_shown_early() {
     let site = with_linked_pages();
     let root = site.path();
     let mut session = session(root);
@@ -480,8 +520,8 @@ fn only_a_body_edit_of_a_content_page_is_shown_early() {
     );
     let (shown, _) = rebuild_showing(&mut session, "content/about.md");
     assert!(shown.is_empty(), "{shown:?}");
-    // A note is part of its guide, version page and path view.
-    edit(root, NOTE, "three decimal digits", "three digits");
+    // A note's title is in the matrix of every version page.
+    edit(root, NOTE, "title:", "title: Renamed -");
     let (shown, rebuilt) = rebuild_showing(&mut session, NOTE);
     assert!(shown.is_empty(), "{shown:?}");
     assert!(rebuilt.early.is_empty());

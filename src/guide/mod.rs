@@ -100,6 +100,24 @@ impl Change {
 }
 
 impl Guide {
+    /// Puts `doc` in place of the source of the note read from the same file, and forgets what
+    /// was rendered of the old one; false when no note of this guide comes from that file. For an
+    /// edit that left the note's front matter as it was (`serve` shows such an edit early).
+    pub fn replace_note_source(&mut self, doc: Document) -> bool {
+        let note = self
+            .versions
+            .iter_mut()
+            .flat_map(|v| v.notes.iter_mut())
+            .find(|n| n.doc.rel == doc.rel);
+        let Some(note) = note else {
+            return false;
+        };
+        note.doc = doc;
+        note.memo = DocMemo::default();
+        self.memo = GuideMemo::default();
+        true
+    }
+
     /// Versions that get a row in the overview matrix (newest first), honouring `since`.
     pub fn overview_versions(&self) -> impl Iterator<Item = &VersionSection> {
         self.versions

@@ -172,6 +172,12 @@ impl Inputs {
         hasher.finish()
     }
 
+    /// Hashes `guide` again (after [`Guide::replace_note_source`]).
+    pub fn refresh_guide(&mut self, guide: &Guide) {
+        let hashes = (guide_hash(guide), summary_hash(guide));
+        self.guides.insert(guide.url.clone(), hashes);
+    }
+
     /// The hash of the site's link targets.
     pub fn targets(&self) -> u64 {
         self.targets

@@ -73,6 +73,7 @@ pub fn serve(options: ServeOptions, out: &mut dyn Write, err: &mut dyn Write) ->
         errors: first.as_ref().err().cloned(),
         changed: None,
         since: None,
+        earlier: None,
         dir: watched.output,
         prefix: first
             .as_ref()
@@ -107,6 +108,13 @@ pub fn serve(options: ServeOptions, out: &mut dyn Write, err: &mut dyn Write) ->
             publish.send_modify(|status| match result {
                 Ok(rebuilt) => {
                     if rebuilt.changed_output() || status.errors.is_some() {
+                        // The status the early files were announced in, before it is replaced.
+                        status.earlier = match (&status.since, &status.changed) {
+                            (Some(since), Some(changed)) if rebuilt.shown_after.is_some() => {
+                                Some((since.clone(), changed.clone()))
+                            }
+                            _ => None,
+                        };
                         let next = generations.next();
                         status.since = Some(std::mem::replace(&mut status.generation, next));
                         // Files shown early were announced then; the pages showing them are

@@ -44,10 +44,17 @@
 
   /** What a good rebuild means for this page: "stay", "update" or "reload". */
   function effect(status) {
-    if (!Array.isArray(status.changed) || status.since !== loaded) return "reload";
+    if (!Array.isArray(status.changed)) return "reload";
+    let changed = status.changed;
+    // The server sends only its latest status: a page may have missed the one that announced the
+    // files a rebuild wrote and showed early, before the rest of it.
+    if (status.since !== loaded) {
+      if (status.earlier?.since !== loaded) return "reload";
+      changed = changed.concat(status.earlier.changed);
+    }
     const own = ownFile(status.prefix || "/");
     let update = false;
-    for (const file of status.changed) {
+    for (const file of changed) {
       if (file === own) update = true;
       // The search index counts only once this page has loaded it.
       else if (file.endsWith("search-index.js") ? window.UPNOTES_SEARCH : !ON_DEMAND.test(file)) return "reload";

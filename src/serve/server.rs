@@ -41,8 +41,12 @@ pub struct Status {
     /// a build from scratch: an open page that is not among them, and whose assets are not, stays;
     /// one that is can update in place instead of reloading (see `reload.js`).
     pub changed: Option<std::sync::Arc<[String]>>,
-    /// The generation `changed` is counted from: a page of any other generation reloads.
+    /// The generation `changed` is counted from: a page of any other generation reloads...
     pub since: Option<String>,
+    /// ...unless it is this one, the generation before files of the same rebuild were written
+    /// and shown early (see [`super::session::Session::rebuild_showing`]), with those files: a
+    /// page that missed that status (the server sends only the latest) counts them too.
+    pub earlier: Option<(String, std::sync::Arc<[String]>)>,
     /// The output folder served.
     pub dir: PathBuf,
     /// The site's base path (`/` or `/docs/`): the site is served under it, as it will be published.
@@ -173,6 +177,9 @@ fn status_event(status: &Status) -> Event {
         "errors": status.errors,
         "changed": status.changed.as_deref(),
         "since": status.since,
+        "earlier": status.earlier.as_ref().map(|(since, changed)| {
+            serde_json::json!({ "since": since, "changed": changed.as_ref() })
+        }),
         "prefix": status.prefix,
     });
     Event::default().event("status").data(data.to_string())

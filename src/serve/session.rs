@@ -28,7 +28,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::{LinkResolver, Resolved};
 use crate::output::{self, InPlace, OutputOptions, Parts, Sink, Staging, joined};
 use crate::render::{self, RenderOptions, RenderedPage, Renderer, SiteContext};
-use crate::site::{Page, PageLinks, Site};
+use crate::site::{PageLinks, Site};
 
 /// The state kept between rebuilds.
 #[derive(Debug)]
@@ -195,11 +195,13 @@ impl Session {
         Ok(rebuilt)
     }
 
-    /// Renders and writes the page whose body `changes` edited, from the last good build's site
-    /// model, when nothing else can have changed: one Markdown file changed, it is a content page
-    /// outside any guide, and its front matter and first heading (so its title, URL and place in
-    /// the site) are as they were. `None` in every other case, and whenever anything fails: the
-    /// rebuild that follows does it all again, checked.
+    /// Renders and writes the pages showing the body `changes` edited, from the last good build's
+    /// site model, when nothing else can have changed: one Markdown file changed, it is a content
+    /// page outside any guide or an upgrade note, and its front matter and first heading (so its
+    /// title, URL, place in the site and matrix entries) are as they were. A note's pages are its
+    /// guide's page, path view and version pages (those whose fingerprints did not change are
+    /// left alone). `None` in every other case, and whenever anything fails: the rebuild that
+    /// follows does it all again, checked.
     fn render_edited_page(
         &mut self,
         changes: &BTreeSet<Changed>,
@@ -214,35 +216,31 @@ impl Session {
         }
         let rel = change.path.strip_prefix(content::CONTENT_DIR).ok()?;
         let rel = rel.to_string_lossy().replace('\\', "/");
-        let last = self.last.as_mut()?;
-        let model = last.model.as_ref()?;
         let (Some(was), []) = self.parsed.get(&rel)? else {
             return None;
         };
-        let page = model.loaded.site.pages.iter().find(|p| p.doc.rel == rel)?;
         let content_dir = self.options.root.join(content::CONTENT_DIR);
         let (Some(now), problems) = content::read_document(&content_dir, &rel) else {
             return None;
         };
-        let same_place = page.guide.is_none()
-            && problems.is_empty()
+        let same_place = problems.is_empty()
             && now.has_front_matter == was.has_front_matter
             && now.front_matter == was.front_matter
             && now.first_heading == was.first_heading;
-        if !same_place {
-            return None;
-        }
-        let edited = Page {
-            doc: now,
-            ..page.clone()
-        };
+        let last = self.last.as_mut()?;
+        // The model is replaced by the rebuild that follows: it may take the edit in place.
+        let model = last.model.as_mut().filter(|_| same_place)?;
+        let edited = edit_model(model, now)?;
+        let model = last.model.as_ref()?;
+        let jobs = edited.jobs(&model.loaded.site);
         let cache = Cache::new(model, Some(last), &last.early);
         let sink = Collect::new(None, &last.files);
-        let outcome = with_renderer(model, |renderer| {
-            build::render_job(renderer, Some(&sink), Some(&cache), &Job::Page(&edited))
+        let failed = with_renderer(model, |renderer| {
+            jobs.iter()
+                .any(|job| build::render_job(renderer, Some(&sink), Some(&cache), job).is_err())
         });
         let fresh = into_inner(cache.fresh);
-        if outcome.is_err() || fresh.is_empty() {
+        if failed || fresh.is_empty() {
             return None;
         }
         let produced = into_inner(sink.produced);
@@ -254,6 +252,10 @@ impl Session {
         }
         let rendered = sorted(fresh.keys());
         last.early.extend(fresh);
+        if pending.is_empty() {
+            return None;
+        }
+        let model = last.model.as_ref()?;
         Some(Rebuilt {
             output: last.output.clone(),
             base_path: last.base_path.clone(),
@@ -510,6 +512,59 @@ fn emit_site(
         statics: into_inner(sink.statics),
         derived,
     })
+}
+
+/// Where an edited source sits in a site model (see [`edit_model`]).
+enum Edited {
+    /// The page at this index of the site's pages.
+    Page(usize),
+    /// A note of the guide at this index of the site's guides.
+    Note(usize),
+}
+
+impl Edited {
+    /// The jobs that show the edited source.
+    fn jobs(self, site: &Site) -> Vec<Job<'_>> {
+        match self {
+            Edited::Page(i) => vec![Job::Page(&site.pages[i])],
+            Edited::Note(g) => {
+                let guide = &site.guides[g];
+                let pages = site.pages.iter().filter(|p| p.guide == Some(g));
+                let versions = guide.versions.iter().map(|v| Job::Version(guide, v));
+                pages
+                    .map(Job::Page)
+                    .chain(std::iter::once(Job::Path(guide)))
+                    .chain(versions)
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Puts `doc`, a new text of a source whose front matter is unchanged, into `prepared`'s site
+/// model in place of the old one, and hashes again what depends on it; `None` for a source that
+/// is neither a content page outside a guide nor a note.
+fn edit_model(prepared: &mut Prepared, doc: content::Document) -> Option<Edited> {
+    let site = &mut prepared.loaded.site;
+    let page = site.pages.iter().position(|p| p.doc.rel == doc.rel);
+    if let Some(i) = page {
+        if site.pages[i].guide.is_some() {
+            return None;
+        }
+        site.pages[i].doc = doc;
+        return Some(Edited::Page(i));
+    }
+    let from_doc = |n: &crate::guide::Note| n.doc.rel == doc.rel;
+    let g = site
+        .guides
+        .iter()
+        .position(|g| g.versions.iter().any(|v| v.notes.iter().any(from_doc)))?;
+    let guide = &mut site.guides[g];
+    if !guide.replace_note_source(doc) {
+        return None;
+    }
+    prepared.inputs.refresh_guide(guide);
+    Some(Edited::Note(g))
 }
 
 /// Runs `f` with a renderer of `prepared`'s site.

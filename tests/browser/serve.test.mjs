@@ -117,7 +117,7 @@ test("a page's body edit shows in place first, and the rest of its rebuild does 
   const deadline = Date.now() + PATIENCE;
   while (rebuilds() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const line = server.transcript.filter((l) => l.startsWith("rebuilt in ")).at(-1);
-  assert.match(line, /after content\/about\.md changed: 1 page rendered, 2 files written/);
+  assert.match(line, /after content\/about\.md changed \(the page shown after \d+ ms\): 1 page rendered, 2 files written/);
   assert.match(readFileSync(path.join(site.dir, "site/search-index.js"), "utf8"), new RegExp(marker));
   await page.waitForTimeout(300);
   assert.equal(await page.evaluate(() => window.__sameDocument), true, "updated in place, not reloaded");
