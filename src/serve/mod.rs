@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::build::BuildOptions;
 use crate::error::{Error, Result, display_path};
@@ -52,7 +53,14 @@ pub fn watch(options: BuildOptions, out: &mut dyn Write, err: &mut dyn Write) ->
         if changes.is_empty() {
             continue;
         }
-        rebuild(&mut session, &changes, out, err, &mut |_| {});
+        rebuild(
+            &mut session,
+            &changes,
+            out,
+            err,
+            &mut |_| {},
+            Duration::ZERO,
+        );
         watcher.set_output(layout(&session).output);
     }
     Ok(())
@@ -132,7 +140,7 @@ pub fn serve(options: ServeOptions, out: &mut dyn Write, err: &mut dyn Write) ->
                 Err(text) => status.errors = Some(text.clone()),
             });
         };
-        rebuild(&mut session, &changes, out, err, &mut update);
+        rebuild(&mut session, &changes, out, err, &mut update, SHOWN_GRACE);
         watcher.set_output(layout(&session).output);
     }
     Ok(())
@@ -172,21 +180,31 @@ fn first_build(
     }
 }
 
+/// How long the rest of a rebuild waits after its edited page was shown: the open page fetches
+/// and swaps in its new version meanwhile, with the machine to itself (at 10,000 pages the rest of
+/// the rebuild keeps both cores of a small machine busy for about 100 ms; this wait took the
+/// median time from save to page shown from 45-48 ms to 36-39 ms).
+const SHOWN_GRACE: Duration = Duration::from_millis(50);
+
 /// One rebuild, reported as one line (after its new warnings, or its errors). `publish` gets the
 /// outcome (or the error text) before the line is printed, so whoever reads the line (a person,
 /// a test) finds the server already showing that rebuild; an edited page written ahead of the
-/// rest of the rebuild is published as soon as it is written.
+/// rest of the rebuild is published as soon as it is written, and the rest waits `grace`.
 fn rebuild(
     session: &mut Session,
     changes: &BTreeSet<Changed>,
     out: &mut dyn Write,
     err: &mut dyn Write,
     publish: &mut dyn FnMut(&std::result::Result<Rebuilt, String>),
+    grace: Duration,
 ) {
     let what = describe(changes, session.root());
     let started = std::time::Instant::now();
     let result = session
-        .rebuild_showing(changes, &mut |early| publish(&Ok(early.clone())))
+        .rebuild_showing(changes, &mut |early| {
+            publish(&Ok(early.clone()));
+            std::thread::sleep(grace);
+        })
         .map_err(|e| error_text(&e));
     match &result {
         Ok(rebuilt) => print_warnings(&rebuilt.new_warnings, err),
