@@ -250,7 +250,7 @@ impl Renderer<'_> {
         }
         let mut context = self.context(PageContext {
             title: &page.title,
-            description: doc.front_matter.description.as_deref(),
+            description: page.description.as_deref(),
             url: &page.url,
             permalink: self.permalink(&page.url),
             source: &doc.rel,

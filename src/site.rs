@@ -34,12 +34,16 @@ pub struct Page {
     pub weight: i64,
     /// For a guide's index page: the guide (index into [`Site::guides`]).
     pub guide: Option<usize>,
+    /// `description` from front matter: all that rendering needs of it, so that a page's front
+    /// matter is not parsed again when its text is read again.
+    pub description: Option<Box<str>>,
 }
 
 impl Page {
-    /// This page with its source's text (see [`Document::with_text`]).
+    /// This page with its source's text (see [`Document::with_text`]; the front matter is not
+    /// parsed again: what the page needs of it is in the page).
     pub fn with_text(&self) -> Result<Cow<'_, Page>, Diagnostic> {
-        Ok(match self.doc.with_text()? {
+        Ok(match self.doc.with_text_alone()? {
             Cow::Borrowed(_) => Cow::Borrowed(self),
             Cow::Owned(doc) => Cow::Owned(Page {
                 doc,
@@ -49,6 +53,7 @@ impl Page {
                 layout_position: self.layout_position,
                 weight: self.weight,
                 guide: self.guide,
+                description: self.description.clone(),
             }),
         })
     }
@@ -268,6 +273,7 @@ fn page(mut doc: Document, url: String) -> Page {
         .or_else(|| doc.first_heading.clone())
         .unwrap_or_else(|| file_title(&doc.rel));
     let weight = doc.front_matter.weight.unwrap_or(0);
+    let description = doc.front_matter.description.as_deref().map(Box::from);
     doc.release_front_matter();
     Page {
         title,
@@ -277,6 +283,7 @@ fn page(mut doc: Document, url: String) -> Page {
         layout,
         layout_position,
         guide: None,
+        description,
     }
 }
 

@@ -70,6 +70,16 @@ impl Document {
     /// again (and its front matter parsed again). A file that changed since it was loaded is an
     /// error: rendering it would not match what the build checked.
     pub fn with_text(&self) -> Result<Cow<'_, Document>, Diagnostic> {
+        self.read_again(true)
+    }
+
+    /// [`Document::with_text`] without parsing the front matter again: for a page, which keeps
+    /// what it needs of it (a released page's document then has empty front matter).
+    pub fn with_text_alone(&self) -> Result<Cow<'_, Document>, Diagnostic> {
+        self.read_again(false)
+    }
+
+    fn read_again(&self, front_matter: bool) -> Result<Cow<'_, Document>, Diagnostic> {
         let Some(dir) = &self.released_from else {
             return Ok(Cow::Borrowed(self));
         };
@@ -87,6 +97,13 @@ impl Document {
         };
         if text_hash(&text) != self.text_hash {
             return Err(changed());
+        }
+        if !front_matter {
+            return Ok(Cow::Owned(Document {
+                text,
+                released_from: None,
+                ..self.clone()
+            }));
         }
         // The same text parsed without problems at load: only its front matter is wanted again.
         let parsed = frontmatter::split(&text)

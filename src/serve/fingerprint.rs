@@ -47,6 +47,7 @@ fn page_hash(hasher: &mut DefaultHasher, page: &Page) {
         layout_position,
         weight,
         guide,
+        description,
     } = page;
     let crate::content::Document {
         rel,
@@ -69,7 +70,7 @@ fn page_hash(hasher: &mut DefaultHasher, page: &Page) {
         body_line,
     )
         .hash(hasher);
-    (url, title, layout, weight, guide).hash(hasher);
+    (url, title, layout, weight, guide, description).hash(hasher);
     layout_position.map(|p| (p.line, p.column)).hash(hasher);
 }
 
