@@ -159,9 +159,10 @@ impl Session {
         self.rebuild_showing(changes, &mut |_| {})
     }
 
-    /// [`Session::rebuild`]; when the only change is to the body of a content page, that page is
-    /// rendered and written first and `show` gets what was written, so that a preview shows the
-    /// edit before the rest of the rebuild (which loads and checks the whole site) has run.
+    /// [`Session::rebuild`]; when the only change is to the body of a content page or an upgrade
+    /// note, the pages showing it are rendered and written first and `show` gets what was written,
+    /// so that a preview shows the edit before the rest of the rebuild (which loads and checks the
+    /// whole site) has run.
     pub fn rebuild_showing(
         &mut self,
         changes: &BTreeSet<Changed>,
@@ -196,9 +197,8 @@ impl Session {
     }
 
     /// Renders and writes the pages showing the body `changes` edited, from the last good build's
-    /// site model, when nothing else can have changed: one Markdown file changed, it is a content
-    /// page outside any guide or an upgrade note, and its front matter and first heading (so its
-    /// title, URL, place in the site and matrix entries) are as they were. A note's pages are its
+    /// site model, when nothing else can have changed (see [`Session::edited_body`]) and the
+    /// source is a content page outside any guide or an upgrade note. A note's pages are its
     /// guide's page, path view and version pages (those whose fingerprints did not change are
     /// left alone). `None` in every other case, and whenever anything fails: the rebuild that
     /// follows does it all again, checked.
@@ -207,29 +207,10 @@ impl Session {
         changes: &BTreeSet<Changed>,
         started: Instant,
     ) -> Option<Rebuilt> {
-        let mut changes = changes.iter();
-        let (Some(change), None) = (changes.next(), changes.next()) else {
-            return None;
-        };
-        if change.kind != SourceKind::Content {
-            return None;
-        }
-        let rel = change.path.strip_prefix(content::CONTENT_DIR).ok()?;
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        let (Some(was), []) = self.parsed.get(&rel)? else {
-            return None;
-        };
-        let content_dir = self.options.root.join(content::CONTENT_DIR);
-        let (Some(now), problems) = content::read_document(&content_dir, &rel) else {
-            return None;
-        };
-        let same_place = problems.is_empty()
-            && now.has_front_matter == was.has_front_matter
-            && now.front_matter == was.front_matter
-            && now.first_heading == was.first_heading;
+        let now = self.edited_body(changes)?;
         let last = self.last.as_mut()?;
         // The model is replaced by the rebuild that follows: it may take the edit in place.
-        let model = last.model.as_mut().filter(|_| same_place)?;
+        let model = last.model.as_mut()?;
         let edited = edit_model(model, now)?;
         let model = last.model.as_ref()?;
         let jobs = edited.jobs(&model.loaded.site);
@@ -272,6 +253,33 @@ impl Session {
             new_warnings: Vec::new(),
             elapsed: started.elapsed(),
         })
+    }
+
+    /// The new text of the one Markdown file `changes` name, when only its body changed since the
+    /// last load: its front matter and first heading (so its title, URL, place in the site and
+    /// matrix entries) are as they were, and it parses without problems, as it did.
+    fn edited_body(&self, changes: &BTreeSet<Changed>) -> Option<content::Document> {
+        let mut changes = changes.iter();
+        let (Some(change), None) = (changes.next(), changes.next()) else {
+            return None;
+        };
+        if change.kind != SourceKind::Content {
+            return None;
+        }
+        let rel = change.path.strip_prefix(content::CONTENT_DIR).ok()?;
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let (Some(was), []) = self.parsed.get(&rel)? else {
+            return None;
+        };
+        let content_dir = self.options.root.join(content::CONTENT_DIR);
+        let (Some(now), problems) = content::read_document(&content_dir, &rel) else {
+            return None;
+        };
+        let same_place = problems.is_empty()
+            && now.has_front_matter == was.has_front_matter
+            && now.front_matter == was.front_matter
+            && now.first_heading == was.first_heading;
+        same_place.then_some(now)
     }
 
     /// When only files under `content/` that were already copied changed, copying them again is
