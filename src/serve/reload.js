@@ -68,16 +68,80 @@
   let updating = false;
   let waiting = null;
 
+  // This page's live parts as served, before the theme's scripts changed them (they wrap code
+  // blocks, fill the pager): an update compares the new version with these, and when only some
+  // notes differ, swaps in those notes alone. The browser then lays out one note, not a whole
+  // guide page of them.
+  let pristine = null;
+
+  /** The page at `location` as the server sends it now, parsed. */
+  async function fetchPage() {
+    const response = await fetch(location.href, { cache: "no-store" });
+    if (!response.ok) throw new Error(`status ${response.status}`);
+    return new DOMParser().parseFromString(await response.text(), "text/html");
+  }
+
+  /** The generation a fetched page was served at. */
+  function generationOf(page) {
+    return page.querySelector("script[data-generation]")?.dataset.generation;
+  }
+
+  // Once the page is idle, fetch it again to keep its live parts as served, if nothing was
+  // rebuilt meanwhile (a newer version would not be what the page shows).
+  const keepPristine = async () => {
+    try {
+      const page = await fetchPage();
+      if (!pristine && !updating && generationOf(page) === loaded) pristine = Array.from(page.querySelectorAll(LIVE));
+    } catch {
+      // Without it, the next update swaps the whole live parts.
+    }
+  };
+  if ("requestIdleCallback" in window) requestIdleCallback(keepPristine, { timeout: 2000 });
+  else setTimeout(keepPristine, 500);
+
+  /**
+   * The ids of the notes (`article.note[id]`) that differ between two versions of one live part,
+   * when they are all that differs; null otherwise.
+   */
+  function changedNotes(before, after) {
+    const trial = before.cloneNode(true);
+    const notes = new Map(Array.from(trial.querySelectorAll("article.note[id]"), (n) => [n.id, n]));
+    const ids = [];
+    for (const note of after.querySelectorAll("article.note[id]")) {
+      const old = notes.get(note.id);
+      if (!old) return null;
+      if (!old.isEqualNode(note)) {
+        old.replaceWith(note.cloneNode(true));
+        ids.push(note.id);
+      }
+    }
+    return trial.isEqualNode(after) ? ids : null;
+  }
+
+  /** Puts the live part `next` in place of `part`: only its changed notes when it can. */
+  function swap(part, before, next) {
+    const ids = before ? changedNotes(before, next) : null;
+    const targets = ids?.map((id) => document.getElementById(id));
+    if (!ids || targets.some((t) => !t || !part.contains(t) || !t.matches("article.note"))) {
+      part.replaceWith(document.adoptNode(next));
+      return;
+    }
+    const fresh = new Map(Array.from(next.querySelectorAll("article.note[id]"), (n) => [n.id, n]));
+    targets.forEach((target, i) => target.replaceWith(document.adoptNode(fresh.get(ids[i]))));
+  }
+
   /** Swaps this page's live parts for those of its new version; reloads when that cannot be done. */
   async function update(generation) {
     updating = true;
     try {
-      const response = await fetch(location.href, { cache: "no-store" });
-      const next = new DOMParser().parseFromString(await response.text(), "text/html");
+      const next = await fetchPage();
       const from = next.querySelectorAll(LIVE);
       const to = document.querySelectorAll(LIVE);
-      if (!response.ok || from.length === 0 || from.length !== to.length) return reload();
-      to.forEach((part, i) => part.replaceWith(document.adoptNode(from[i])));
+      if (from.length === 0 || from.length !== to.length) return reload();
+      const kept = Array.from(from, (part) => part.cloneNode(true));
+      const before = pristine?.length === from.length ? pristine : null;
+      to.forEach((part, i) => swap(part, before?.[i], from[i]));
+      pristine = kept;
       document.title = next.title;
       loaded = generation;
       hideErrors();

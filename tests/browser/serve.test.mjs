@@ -126,6 +126,42 @@ test("a page's body edit shows in place first, and the rest of its rebuild does 
   await page.close();
 });
 
+test("a note's edit swaps in that note alone; the rest of the guide page stays as it was", async () => {
+  const { page, errors } = await openPage();
+  await page.goto(`${baseUrl}upgrades/`);
+  const file = path.join(site.dir, NOTE);
+  const edited = "0-28-x-resource-precision";
+  const other = "0-28-x-reservation-acls";
+  const count = (selector) => page.locator(selector).count();
+  const blocks = await count(".content pre.highlight");
+  const pagerLinks = await count("[data-pager] a");
+  assert.ok(blocks > 0 && pagerLinks > 0, "the guide page has code blocks and a pager");
+  for (const round of [1, 2]) {
+    // Marks on the live DOM: a node swapped in from the server has none.
+    await page.evaluate(([a, b]) => {
+      document.getElementById(a).__mark = true;
+      document.getElementById(b).__mark = true;
+      document.querySelector(".content").__mark = true;
+    }, [edited, other]);
+    const marker = `Note swap marker ${round} ${Date.now()}`;
+    atomicSave(file, readFileSync(file, "utf8") + `\n${marker}\n`);
+    await page.waitForFunction((text) => document.body.innerText.includes(text), marker, { timeout: PATIENCE });
+    const marks = await page.evaluate(([a, b]) => [
+      document.getElementById(a).__mark === true,
+      document.getElementById(b).__mark === true,
+      document.querySelector(".content").__mark === true,
+    ], [edited, other]);
+    // The first edit may come before the page kept its served copy (then all of it is swapped).
+    if (round === 2) assert.deepEqual(marks, [false, true, true], "only the edited note was swapped in");
+    else assert.equal(marks[0], false, "the edited note is new");
+    assert.equal(await count(".content pre.highlight"), blocks);
+    assert.equal(await count(".content .copy-button"), blocks, "one copy button per block");
+    assert.equal(await count("[data-pager] a"), pagerLinks, "the pager filled once");
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a change to the config reloads the open pages", async () => {
   const { page, errors } = await openPage();
   await page.goto(`${baseUrl}upgrades/`);

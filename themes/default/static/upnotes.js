@@ -211,6 +211,8 @@
     if (!pager) {
       return;
     }
+    /* Filled again after `upnotes serve` updated the page (it may have kept this pager). */
+    pager.textContent = "";
     for (var i = 0; i < pages.length; i++) {
       if (!pages[i].here) {
         continue;
@@ -419,6 +421,10 @@
   function setupCopyButtons() {
     var blocks = doc.querySelectorAll(".content pre.highlight");
     for (var i = 0; i < blocks.length; i++) {
+      /* Set up already: `upnotes serve` may have kept it when it updated the page. */
+      if (blocks[i].parentNode.classList.contains("code-block")) {
+        continue;
+      }
       (function (pre) {
         var wrapper = el("div", "code-block");
         var button = el("button", "copy-button", "Copy");
