@@ -62,6 +62,32 @@ struct Last {
     early: HashMap<String, Cached>,
 }
 
+impl Last {
+    /// What a rebuild that updated a few files of this build in place (without loading the
+    /// site again) did: it rendered `rendered` and wrote `written`.
+    fn updated(&self, rendered: Vec<String>, written: Vec<String>, started: Instant) -> Rebuilt {
+        Rebuilt {
+            output: self.output.clone(),
+            base_path: self.base_path.clone(),
+            full: false,
+            pages: self.pages.len(),
+            notes: self
+                .model
+                .as_ref()
+                .map_or(0, |m| m.loaded.site.note_count()),
+            files: self.statics.len(),
+            rendered,
+            written,
+            early: Vec::new(),
+            shown_after: None,
+            removed: Vec::new(),
+            warnings: self.warnings.clone(),
+            new_warnings: Vec::new(),
+            elapsed: started.elapsed(),
+        }
+    }
+}
+
 /// A page as last rendered: its fingerprint, what rendering it left, and its links' resolutions.
 #[derive(Debug, Clone)]
 struct Cached {
@@ -236,23 +262,7 @@ impl Session {
         if pending.is_empty() {
             return None;
         }
-        let model = last.model.as_ref()?;
-        Some(Rebuilt {
-            output: last.output.clone(),
-            base_path: last.base_path.clone(),
-            full: false,
-            pages: last.pages.len(),
-            notes: model.loaded.site.note_count(),
-            files: last.statics.len(),
-            rendered,
-            written: sorted(pending.keys()),
-            early: Vec::new(),
-            shown_after: None,
-            removed: Vec::new(),
-            warnings: last.warnings.clone(),
-            new_warnings: Vec::new(),
-            elapsed: started.elapsed(),
-        })
+        Some(last.updated(rendered, sorted(pending.keys()), started))
     }
 
     /// The new text of the one Markdown file `changes` name, when only its body changed since the
@@ -319,22 +329,7 @@ impl Session {
             }
         }
         written.sort();
-        Ok(Some(Rebuilt {
-            output: last.output.clone(),
-            base_path: last.base_path.clone(),
-            full: false,
-            pages: last.pages.len(),
-            notes: 0,
-            files: last.statics.len(),
-            rendered: Vec::new(),
-            written,
-            early: Vec::new(),
-            shown_after: None,
-            removed: Vec::new(),
-            warnings: last.warnings.clone(),
-            new_warnings: Vec::new(),
-            elapsed: started.elapsed(),
-        }))
+        Ok(Some(last.updated(Vec::new(), written, started)))
     }
 
     /// Loads the whole site, renders what changed through [`build::emit`] and applies the result.

@@ -45,6 +45,15 @@ function atomicSave(file, text) {
   renameSync(temp, file);
 }
 
+/** The statuses of the page's navigations from now on: one per load or reload. */
+function navigations(page) {
+  const statuses = [];
+  page.on("response", (r) => {
+    if (r.request().isNavigationRequest()) statuses.push(r.status());
+  });
+  return statuses;
+}
+
 /** A new tab, with the script errors it will raise. */
 async function openPage() {
   const page = await browser.context.newPage();
@@ -69,10 +78,7 @@ after(async () => {
 
 test("an atomic save of a note updates the open page in place, at the same scroll position", async () => {
   const { page, errors } = await openPage();
-  const statuses = [];
-  page.on("response", (r) => {
-    if (r.request().isNavigationRequest()) statuses.push(r.status());
-  });
+  const statuses = navigations(page);
   await page.goto(`${baseUrl}upgrades/`);
   await page.evaluate(() => window.scrollTo({ top: 1200, behavior: "instant" }));
   const scrolled = await page.evaluate(() => window.scrollY);
@@ -98,10 +104,7 @@ test("an atomic save of a note updates the open page in place, at the same scrol
 
 test("a page's body edit shows in place first, and the rest of its rebuild does not reload it", async () => {
   const { page, errors } = await openPage();
-  const statuses = [];
-  page.on("response", (r) => {
-    if (r.request().isNavigationRequest()) statuses.push(r.status());
-  });
+  const statuses = navigations(page);
   await page.goto(`${baseUrl}about/`);
   await page.evaluate(() => { window.__sameDocument = true; });
   const file = path.join(site.dir, "content/about.md");
