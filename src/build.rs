@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::Config;
 use crate::content::{self, LoadOptions};
@@ -376,6 +377,12 @@ pub trait Reuse: Sync {
     /// The earlier outcome of `job` when its file on disk is still what rendering it would write;
     /// `None` renders it.
     fn reuse(&self, job: &Job<'_>) -> Option<RenderOutcome>;
+    /// The hash (xxh3) of what the sink's file at site-relative `rel` holds, when known without
+    /// reading it: a rendered page is then written (or left) without comparing bytes.
+    fn held(&self, rel: &str) -> Option<u64> {
+        let _ = rel;
+        None
+    }
     /// Called for every job that was rendered, with its page and outcome.
     fn rendered(&self, job: &Job<'_>, page: &render::RenderedPage, outcome: &RenderOutcome);
     /// The site's broken links, as [`links::check`] warns of them; `serve` re-checks only the
@@ -489,8 +496,12 @@ pub fn render_job(
         Job::Path(guide) => (renderer.path_page(guide)?, Vec::new(), Vec::new()),
     };
     if let Some(sink) = sink {
-        sink.write(&rendered.output, rendered.html.as_bytes())
-            .map_err(|e| Diagnostic::error(&rendered.output, e.to_string()))?;
+        let bytes = rendered.html.as_bytes();
+        match reuse.and_then(|r| r.held(&rendered.output)) {
+            Some(held) => sink.write_known(&rendered.output, bytes, held == xxh3_64(bytes)),
+            None => sink.write(&rendered.output, bytes),
+        }
+        .map_err(|e| Diagnostic::error(&rendered.output, e.to_string()))?;
     }
     let outcome = RenderOutcome {
         url: rendered.output.trim_end_matches("index.html").to_string(),

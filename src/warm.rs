@@ -186,6 +186,10 @@ impl Reuse for Warm<'_> {
         Some(entry.outcome.clone())
     }
 
+    fn held(&self, rel: &str) -> Option<u64> {
+        self.spare.get(rel).copied()
+    }
+
     fn rendered(&self, job: &Job<'_>, page: &RenderedPage, outcome: &RenderOutcome) {
         // Warnings are reported by every build: a page with warnings renders every time.
         if !outcome.warnings.is_empty() {

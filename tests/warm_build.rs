@@ -76,6 +76,40 @@ fn an_edited_page_is_rendered_alone() {
 }
 
 #[test]
+fn a_page_edited_back_is_taken_from_the_spare_folder_unwritten() {
+    let site = support::example_site();
+    let index = site.path().join("content/index.md");
+    let text = std::fs::read_to_string(&index).expect("read");
+    build(site.path());
+    // The output holds this version of the page, and after the next build the spare does.
+    let long_ago = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1000);
+    std::fs::File::options()
+        .write(true)
+        .open(site.path().join("site/index.html"))
+        .and_then(|f| f.set_modified(long_ago))
+        .expect("set mtime");
+    std::fs::write(&index, format!("{text}\nFor one build only.\n")).expect("write");
+    build(site.path());
+    std::fs::write(&index, &text).expect("write");
+    let after = build(site.path());
+    assert!(after.rendered <= 1 + with_warnings(&after), "{after:?}");
+    let page = site.path().join("site/index.html");
+    assert!(
+        !std::fs::read_to_string(&page)
+            .expect("read")
+            .contains("For one build only.")
+    );
+    assert_eq!(
+        std::fs::metadata(&page)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        long_ago,
+        "rendered again, found the same as the spare's copy and left alone"
+    );
+    assert_same_as_fresh_build(site.path());
+}
+
+#[test]
 fn output_files_changed_by_hand_and_failed_builds_are_not_trusted() {
     let site = support::example_site();
     build(site.path());

@@ -29,6 +29,12 @@ pub struct OutputOptions {
 pub trait Sink: Sync {
     /// Writes `bytes` to site-relative `rel`.
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()>;
+    /// [`Sink::write`] when the caller knows whether the file at `rel` already holds `bytes`
+    /// (`same`), from a hash it kept: a sink that compares before writing may skip reading it.
+    fn write_known(&self, rel: &str, bytes: &[u8], same: bool) -> Result<()> {
+        let _ = same;
+        self.write(rel, bytes)
+    }
     /// Copies the file at `from` to site-relative `rel`.
     fn copy(&self, rel: &str, from: &Path) -> Result<()>;
     /// Writes the concatenation of `parts` to `rel`. A sink that writes files streams them, so a
@@ -200,6 +206,43 @@ mod tests {
         // Same length, other bytes: written.
         build(&[b"ab", b"cx"]);
         assert_eq!(std::fs::read(site.join("index.js")).expect("read"), b"abcx");
+    }
+
+    #[test]
+    fn a_write_known_to_be_the_same_leaves_the_spare_file_and_others_are_written() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let site = tmp.path().join("site");
+        let build = |write: &dyn Fn(&Staging)| {
+            let staging =
+                Staging::create(tmp.path(), &site, OutputOptions::default()).expect("staging");
+            write(&staging);
+            staging.commit().expect("commit");
+        };
+        let both = |staging: &Staging| {
+            staging.write("a/index.html", b"one").expect("write");
+            staging.write("b/index.html", b"two").expect("write");
+        };
+        // The output and the spare both hold a/ and b/.
+        build(&both);
+        build(&both);
+        build(&|staging| {
+            // Told the spare holds these bytes: trusted, not read, not written.
+            staging
+                .write_known("a/index.html", b"ONE", true)
+                .expect("write");
+            // Told it differs: written over, though its length is the same.
+            staging
+                .write_known("b/index.html", b"TWO", false)
+                .expect("write");
+            // A file the spare does not hold is written whatever the caller says, folders and all.
+            staging
+                .write_known("c/d/index.html", b"new", true)
+                .expect("write");
+        });
+        let read = |rel: &str| std::fs::read(site.join(rel)).expect("read");
+        assert_eq!(read("a/index.html"), b"one", "the spare's file kept");
+        assert_eq!(read("b/index.html"), b"TWO");
+        assert_eq!(read("c/d/index.html"), b"new");
     }
 
     #[test]

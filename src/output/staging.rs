@@ -104,11 +104,33 @@ impl Staging {
     /// Writes `bytes` to site-relative `rel` unless the file already holds exactly them.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let path = self.path_for(rel)?;
-        if self.claim(rel) && holds(&path, bytes) {
+        let held = self.claim(rel);
+        if held && holds(&path, bytes) {
             return Ok(());
         }
-        make_room(&self.dir, &path)?;
-        std::fs::write(&path, bytes).map_err(|e| Error::io("cannot write", &path, e))
+        self.put(&path, bytes, held)
+    }
+
+    /// [`Staging::write`] when the caller knows whether the spare's file at `rel` holds `bytes`
+    /// (`same`): it trusts that instead of reading the file. (A build knows it from the spare's
+    /// manifest, which it trusts for the pages it keeps too; see [`crate::warm`].)
+    pub fn write_known(&self, rel: &str, bytes: &[u8], same: bool) -> Result<()> {
+        let path = self.path_for(rel)?;
+        let held = self.claim(rel);
+        if held && same {
+            return Ok(());
+        }
+        self.put(&path, bytes, held)
+    }
+
+    /// Writes `bytes` at `path`. A file the spare `held` there has its folders already, so only a
+    /// new file (or a failed write) makes room first.
+    fn put(&self, path: &Path, bytes: &[u8], held: bool) -> Result<()> {
+        if held && std::fs::write(path, bytes).is_ok() {
+            return Ok(());
+        }
+        make_room(&self.dir, path)?;
+        std::fs::write(path, bytes).map_err(|e| Error::io("cannot write", path, e))
     }
 
     /// [`Staging::write`] of the concatenation of `parts`, streamed both when comparing and
@@ -190,6 +212,10 @@ impl Sink for Staging {
         Staging::write(self, rel, bytes)
     }
 
+    fn write_known(&self, rel: &str, bytes: &[u8], same: bool) -> Result<()> {
+        Staging::write_known(self, rel, bytes, same)
+    }
+
     fn copy(&self, rel: &str, from: &Path) -> Result<()> {
         Staging::copy(self, rel, from)
     }
@@ -263,8 +289,14 @@ fn survey(dir: &Path) -> Result<HashSet<String>> {
 
 /// Whether the file at `path` holds exactly `bytes` (size first: most changes change it).
 fn holds(path: &Path, bytes: &[u8]) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.len() == bytes.len() as u64)
-        && std::fs::read(path).is_ok_and(|old| old == bytes)
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    if !file.metadata().is_ok_and(|m| m.len() == bytes.len() as u64) {
+        return false;
+    }
+    let mut old = Vec::with_capacity(bytes.len());
+    file.read_to_end(&mut old).is_ok() && old == bytes
 }
 
 /// [`holds`] for the concatenation of `parts`, reading the file a block at a time.
