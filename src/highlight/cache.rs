@@ -1,15 +1,15 @@
-//! A bounded memo of highlighted blocks, keyed by the styling (the site's themes), the whole info
-//! string (language and options) and the code, so a block is highlighted once per process however often it is rendered: notes appear
-//! on their guide, their version page and the path view, and `serve` re-renders edited pages whose
-//! other blocks did not change. Highlighting is a pure function of the key, so sharing it across
-//! threads and rebuilds cannot show stale output.
+//! A bounded memo of highlighted blocks, keyed by their content address (the styling, the whole
+//! info string and the code, hashed), so a block is highlighted once per process however often it
+//! is rendered: notes appear on their guide, their version page and the path view, and `serve`
+//! re-renders edited pages whose other blocks did not change. Highlighting is a pure function of
+//! the key, so sharing it across threads and rebuilds cannot show stale output.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
 use super::HighlightedBlock;
 
-/// Bytes of code and HTML kept at most; when full the memo starts over, so memory stays bounded.
+/// Bytes of HTML kept at most; when full the memo starts over, so memory stays bounded.
 /// Small, because the on-disk store (see `store`) already answers repeats across pages and builds;
 /// this only spares `serve` the disk for the blocks of the pages it keeps re-rendering.
 const BUDGET: usize = 8 << 20;
@@ -18,21 +18,20 @@ const LARGEST: usize = 256 << 10;
 
 #[derive(Default)]
 struct Memo {
-    blocks: HashMap<(String, String, String), HighlightedBlock>,
+    /// By content address ([`super::store::key`]): hashing the code once serves both caches,
+    /// and the memo keeps no copy of it.
+    blocks: HashMap<u128, HighlightedBlock>,
     bytes: usize,
 }
 
 static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
 
-/// The memoised block for (`styling`, `info`, `code`), or `highlight()` run (outside the lock)
-/// and kept.
+/// The memoised block for `key` (the block's content address), or `highlight()` run (outside
+/// the lock) and kept.
 pub(super) fn get_or_insert(
-    styling: &str,
-    info: &str,
-    code: &str,
+    key: u128,
     highlight: impl FnOnce() -> HighlightedBlock,
 ) -> HighlightedBlock {
-    let key = (styling.to_string(), info.to_string(), code.to_string());
     if let Some(hit) = MEMO
         .lock()
         .ok()
@@ -41,7 +40,7 @@ pub(super) fn get_or_insert(
         return hit;
     }
     let block = highlight();
-    let size = key.1.len() + key.2.len() + block.html.len();
+    let size = block.html.len();
     if size <= LARGEST
         && let Ok(mut memo) = MEMO.lock()
     {
@@ -63,7 +62,7 @@ mod tests {
         let code = "fn memo_test_unique_name() {}\n";
         let mut calls = 0;
         let mut run = || {
-            get_or_insert("test", "rust-memo-test", code, || {
+            get_or_insert(super::super::store::key("test", "rust-memo-test", code), || {
                 calls += 1;
                 HighlightedBlock {
                     html: "<pre>x</pre>".to_string(),

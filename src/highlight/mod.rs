@@ -497,10 +497,9 @@ pub fn highlight_block(info: &str, code: &str) -> HighlightedBlock {
 
 /// [`highlight_block`] with spans only where `styling`'s themes can colour them.
 pub fn highlight_block_for(info: &str, code: &str, styling: &'static Styling) -> HighlightedBlock {
-    cache::get_or_insert(styling.name(), info, code, || {
-        store::get_or_insert(styling.name(), info, code, || {
-            highlight_uncached(info, code, styling)
-        })
+    let key = store::key(styling.name(), info, code);
+    cache::get_or_insert(key, || {
+        store::get_or_insert(key, || highlight_uncached(info, code, styling))
     })
 }
 

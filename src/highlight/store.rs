@@ -189,18 +189,15 @@ impl Store {
     }
 }
 
-/// The block for (`styling`, `info`, `code`) from the process's pack, or `highlight()` run and
-/// stored.
+/// The block at content address `key` (see [`key`]) from the process's pack, or `highlight()`
+/// run and stored.
 pub(super) fn get_or_insert(
-    styling: &str,
-    info: &str,
-    code: &str,
+    key: u128,
     highlight: impl FnOnce() -> HighlightedBlock,
 ) -> HighlightedBlock {
     let Some(store) = global() else {
         return highlight();
     };
-    let key = key(styling, info, code);
     if let Some(block) = store.get(key) {
         return block;
     }
