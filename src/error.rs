@@ -57,27 +57,37 @@ impl Position {
     }
 }
 
-/// Line starts of a text, to turn many byte offsets into positions without rescanning.
+/// Line starts of a text, to turn many byte offsets into positions without rescanning. The text is
+/// scanned on the first call to [`LineIndex::position`]: most texts never need one.
 #[derive(Debug, Clone)]
 pub struct LineIndex<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> LineIndex<'a> {
     /// Indexes `text`.
     pub fn new(text: &'a str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn starts(&self) -> &[usize] {
+        self.starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1))
+                .collect()
+        })
     }
 
     /// The position of byte `offset`, with line numbers shifted so that the text starts on `first_line`.
     pub fn position(&self, offset: usize, first_line: usize) -> Position {
         let offset = offset.min(self.text.len());
-        let line = self.starts.partition_point(|&start| start <= offset).max(1);
-        let start = self.starts[line - 1];
+        let starts = self.starts();
+        let line = starts.partition_point(|&start| start <= offset).max(1);
+        let start = starts[line - 1];
         let mut end = offset;
         while !self.text.is_char_boundary(end) {
             end -= 1;

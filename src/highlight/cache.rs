@@ -62,13 +62,16 @@ mod tests {
         let code = "fn memo_test_unique_name() {}\n";
         let mut calls = 0;
         let mut run = || {
-            get_or_insert(super::super::store::key("test", "rust-memo-test", code), || {
-                calls += 1;
-                HighlightedBlock {
-                    html: "<pre>x</pre>".to_string(),
-                    unknown_language: None,
-                }
-            })
+            get_or_insert(
+                super::super::store::key("test", "rust-memo-test", code),
+                || {
+                    calls += 1;
+                    HighlightedBlock {
+                        html: "<pre>x</pre>".to_string(),
+                        unknown_language: None,
+                    }
+                },
+            )
         };
         let first = run();
         let second = run();

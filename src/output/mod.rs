@@ -246,6 +246,44 @@ mod tests {
     }
 
     #[test]
+    fn the_whole_spare_is_surveyed_stale_files_go_and_links_are_not_followed() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let site = tmp.path().join("site");
+        let outside = tmp.path().join("outside.txt");
+        std::fs::write(&outside, "keep me").expect("write");
+        let build = |rels: &[&str]| {
+            let staging =
+                Staging::create(tmp.path(), &site, OutputOptions::default()).expect("staging");
+            for rel in rels {
+                staging.write(rel, b"x").expect("write");
+            }
+            let dir = staging.dir().to_path_buf();
+            staging.commit().expect("commit");
+            dir
+        };
+        build(&["a/index.html"]);
+        // After the swap this is the spare folder, holding the first build's output.
+        let spare = build(&["a/index.html"]);
+        std::fs::create_dir_all(spare.join("deep/er")).expect("mkdir");
+        std::fs::write(spare.join("deep/er/stale.html"), "old").expect("write");
+        std::os::unix::fs::symlink(&outside, spare.join("deep/link")).expect("symlink");
+        std::fs::create_dir_all(spare.join("deep/.git")).expect("mkdir");
+        std::fs::write(spare.join("deep/.git/HEAD"), "ref").expect("write");
+        build(&["a/index.html", "deep/link"]);
+        assert!(
+            !site.join("deep/er/stale.html").exists(),
+            "stale file removed"
+        );
+        assert!(!site.join("deep/link").is_symlink());
+        assert_eq!(std::fs::read(site.join("deep/link")).expect("read"), b"x");
+        assert_eq!(std::fs::read(&outside).expect("read"), b"keep me");
+        assert!(
+            site.join("deep/.git/HEAD").exists(),
+            "a .git folder is left alone"
+        );
+    }
+
+    #[test]
     fn commit_swaps_and_keeps_git() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let site = tmp.path().join("site");

@@ -269,22 +269,56 @@ fn fresh(dir: &Path) -> Result<()> {
 }
 
 /// The files of a spare folder, by site-relative path. Symbolic links (upnotes never writes
-/// one) are removed, so no write can follow one out of the folder.
+/// one) are removed, so no write can follow one out of the folder. Folders are read in parallel:
+/// a large site's spare has a folder per page, and the build waits for this before rendering.
 fn survey(dir: &Path) -> Result<HashSet<String>> {
     let mut files = HashSet::new();
-    let walk = walkdir::WalkDir::new(dir).min_depth(1).follow_links(false);
-    for entry in walk.into_iter().filter_entry(|e| e.file_name() != ".git") {
-        let entry = entry.map_err(|e| Error::io("cannot read", dir, e.into()))?;
-        let path = entry.path();
-        if entry.path_is_symlink() {
-            std::fs::remove_file(path).map_err(|e| Error::io("cannot remove", path, e))?;
-        } else if entry.file_type().is_file()
-            && let Ok(rel) = path.strip_prefix(dir)
-        {
-            files.insert(rel.to_string_lossy().replace('\\', "/"));
+    survey_folder(dir, "", &mut |rel| {
+        files.insert(rel);
+    })?;
+    Ok(files)
+}
+
+/// Calls `found` with the site-relative path of every file under `folder` (at `prefix`, which is
+/// empty or ends in `/`), skipping `.git` folders and removing symbolic links.
+fn survey_folder(folder: &Path, prefix: &str, found: &mut dyn FnMut(String)) -> Result<()> {
+    use rayon::prelude::*;
+    let failed = |e| Error::io("cannot read", folder, e);
+    let mut below = Vec::new();
+    for entry in std::fs::read_dir(folder).map_err(failed)? {
+        let entry = entry.map_err(failed)?;
+        let kind = entry.file_type().map_err(failed)?;
+        let name = entry.file_name();
+        let rel = format!("{prefix}{}", name.to_string_lossy());
+        if kind.is_symlink() {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(|e| Error::io("cannot remove", &path, e))?;
+        } else if kind.is_dir() {
+            if name != ".git" {
+                below.push(rel);
+            }
+        } else if kind.is_file() {
+            found(rel);
         }
     }
-    Ok(files)
+    let nested: Vec<Result<Vec<String>>> = below
+        .par_iter()
+        .map(|rel| {
+            let mut files = Vec::new();
+            survey_folder(
+                &folder.join(&rel[prefix.len()..]),
+                &format!("{rel}/"),
+                &mut |f| {
+                    files.push(f);
+                },
+            )
+            .map(|()| files)
+        })
+        .collect();
+    for files in nested {
+        files?.into_iter().for_each(&mut *found);
+    }
+    Ok(())
 }
 
 /// Whether the file at `path` holds exactly `bytes` (size first: most changes change it).
