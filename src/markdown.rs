@@ -119,9 +119,9 @@ pub fn render_for(
         used_ids: HashSet::new(),
         link_depth: 0,
         warned_languages: HashSet::new(),
+        found: LinkFinder::new(source),
+        summary: Summarizer::new(SUMMARY_LIMIT),
     };
-    let links = links_in(source, &events);
-    let summary = summary_of(events.iter().map(|(e, _)| e), SUMMARY_LIMIT);
     pass.reserve_explicit_ids(&events);
     pass.run(events);
     let mut html = String::with_capacity(source.text.len() * 3 / 2);
@@ -134,8 +134,8 @@ pub fn render_for(
         first_heading,
         heading_ids,
         warnings: pass.warnings,
-        links,
-        summary,
+        links: pass.found.finish(),
+        summary: pass.summary.finish(),
     }
 }
 
@@ -149,6 +149,10 @@ struct Pass<'s, 'l> {
     used_ids: HashSet<String>,
     link_depth: usize,
     warned_languages: HashSet<String>,
+    /// What [`links`] finds, found on the way.
+    found: LinkFinder<'s>,
+    /// What [`summary`] makes, made on the way.
+    summary: Summarizer,
 }
 
 impl<'s> Pass<'s, '_> {
@@ -161,13 +165,24 @@ impl<'s> Pass<'s, '_> {
         }
     }
 
+    /// The next event, shown to the link finder and the summary on its way.
+    fn next(
+        &mut self,
+        events: &mut impl Iterator<Item = (Event<'s>, Range<usize>)>,
+    ) -> Option<(Event<'s>, Range<usize>)> {
+        let (event, range) = events.next()?;
+        self.found.feed(&event, &range);
+        self.summary.feed(&event);
+        Some((event, range))
+    }
+
     fn run(&mut self, events: Vec<(Event<'s>, Range<usize>)>) {
         let mut events = events.into_iter();
-        while let Some((event, range)) = events.next() {
+        while let Some((event, range)) = self.next(&mut events) {
             match event {
                 Event::Start(Tag::Heading { .. }) => {
                     let mut inner = Vec::new();
-                    for (e, r) in events.by_ref() {
+                    while let Some((e, r)) = self.next(&mut events) {
                         if matches!(e, Event::End(TagEnd::Heading(_))) {
                             break;
                         }
@@ -177,7 +192,7 @@ impl<'s> Pass<'s, '_> {
                 }
                 Event::Start(Tag::CodeBlock(kind)) => {
                     let mut code = String::new();
-                    for (e, _) in events.by_ref() {
+                    while let Some((e, _)) = self.next(&mut events) {
                         match e {
                             Event::Text(t) => code.push_str(&t),
                             Event::End(TagEnd::CodeBlock) => break,
@@ -366,27 +381,48 @@ pub fn summary(text: &str, limit: usize) -> Summary {
     summary_of(Parser::new_ext(text, options()), limit)
 }
 
-/// [`summary`] from the events of a parsed text (adjacent texts merged or not), owned or not.
-fn summary_of<'e, E: std::borrow::Borrow<Event<'e>>>(
-    events: impl IntoIterator<Item = E>,
-    limit: usize,
-) -> Summary {
-    let mut summary = Summary::default();
-    let mut heading: Option<String> = None;
-    let mut in_code_block = false;
+/// [`summary`] from the events of a parsed text (adjacent texts merged or not).
+fn summary_of<'e>(events: impl IntoIterator<Item = Event<'e>>, limit: usize) -> Summary {
+    let mut summary = Summarizer::new(limit);
     for event in events {
-        match event.borrow() {
-            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+        summary.feed(&event);
+    }
+    summary.finish()
+}
+
+/// Makes a [`Summary`] from a document's events, one at a time.
+struct Summarizer {
+    summary: Summary,
+    limit: usize,
+    /// The text of the heading being read.
+    heading: Option<String>,
+    in_code_block: bool,
+}
+
+impl Summarizer {
+    fn new(limit: usize) -> Self {
+        Summarizer {
+            summary: Summary::default(),
+            limit,
+            heading: None,
+            in_code_block: false,
+        }
+    }
+
+    fn feed(&mut self, event: &Event<'_>) {
+        let summary = &mut self.summary;
+        match event {
+            Event::Start(Tag::Heading { .. }) => self.heading = Some(String::new()),
             Event::End(TagEnd::Heading(_)) => {
-                if let Some(h) = heading.take() {
+                if let Some(h) = self.heading.take() {
                     summary.headings.push(h.trim().to_string());
                 }
             }
-            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
-            Event::End(TagEnd::CodeBlock) => in_code_block = false,
-            Event::Text(t) | Event::Code(t) if !in_code_block => match heading.as_mut() {
+            Event::Start(Tag::CodeBlock(_)) => self.in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => self.in_code_block = false,
+            Event::Text(t) | Event::Code(t) if !self.in_code_block => match self.heading.as_mut() {
                 Some(h) => h.push_str(t),
-                None if summary.text.len() < limit => summary.text.push_str(t),
+                None if summary.text.len() < self.limit => summary.text.push_str(t),
                 None => {}
             },
             // Block ends and line breaks separate words.
@@ -398,43 +434,65 @@ fn summary_of<'e, E: std::borrow::Borrow<Event<'e>>>(
             _ => {}
         }
     }
-    summary.text = summary
-        .text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    summary
+
+    fn finish(mut self) -> Summary {
+        self.summary.text = self
+            .summary
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.summary
+    }
 }
 
 /// Every link and image destination in `source` with its position in the file, in document order.
 /// ([`render`] finds them too, in [`Rendered::links`], without parsing again.)
 pub fn links(source: Source<'_>) -> Vec<(Position, String)> {
-    let events: Vec<(Event<'_>, Range<usize>)> =
-        TextMergeWithOffset::new(Parser::new_ext(source.text, options()).into_offset_iter())
-            .collect();
-    links_in(source, &events)
+    let mut found = LinkFinder::new(source);
+    let events = Parser::new_ext(source.text, options()).into_offset_iter();
+    for (event, range) in TextMergeWithOffset::new(events) {
+        found.feed(&event, &range);
+    }
+    found.finish()
 }
 
-/// [`links`] from the events of `source` already parsed.
-fn links_in(source: Source<'_>, events: &[(Event<'_>, Range<usize>)]) -> Vec<(Position, String)> {
-    let index = LineIndex::new(source.text);
-    let mut found = Vec::new();
-    let mut link_depth = 0usize;
-    let mut in_code_block = false;
-    for (event, range) in events {
+/// Finds the links of a document (see [`links`]) in its events, one at a time.
+struct LinkFinder<'s> {
+    source: Source<'s>,
+    lines: LineIndex<'s>,
+    found: Vec<(Position, String)>,
+    /// Inside how many links and images.
+    link_depth: usize,
+    in_code_block: bool,
+}
+
+impl<'s> LinkFinder<'s> {
+    fn new(source: Source<'s>) -> Self {
+        LinkFinder {
+            source,
+            lines: LineIndex::new(source.text),
+            found: Vec::new(),
+            link_depth: 0,
+            in_code_block: false,
+        }
+    }
+
+    /// Takes in the next event and its range in the text.
+    fn feed(&mut self, event: &Event<'_>, range: &Range<usize>) {
         match event {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
-                link_depth += 1;
-                found.push((
-                    index.position(range.start, source.first_line),
-                    dest_url.to_string(),
-                ));
+                self.link_depth += 1;
+                let at = self.lines.position(range.start, self.source.first_line);
+                self.found.push((at, dest_url.to_string()));
             }
-            Event::End(TagEnd::Link | TagEnd::Image) => link_depth = link_depth.saturating_sub(1),
-            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
-            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            Event::End(TagEnd::Link | TagEnd::Image) => {
+                self.link_depth = self.link_depth.saturating_sub(1);
+            }
+            Event::Start(Tag::CodeBlock(_)) => self.in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => self.in_code_block = false,
             // Bare URLs become links when rendered, so they are links to check too.
-            Event::Text(text) if link_depth == 0 && !in_code_block => {
+            Event::Text(text) if self.link_depth == 0 && !self.in_code_block => {
                 for url in find_urls(text) {
                     let shown = &text[url.clone()];
                     let href = if shown.starts_with("www.") {
@@ -442,16 +500,20 @@ fn links_in(source: Source<'_>, events: &[(Event<'_>, Range<usize>)]) -> Vec<(Po
                     } else {
                         shown.to_string()
                     };
-                    let at = source.text[range.clone()]
+                    let at = self.source.text[range.clone()]
                         .find(shown)
                         .map_or(range.start, |i| range.start + i);
-                    found.push((index.position(at, source.first_line), href));
+                    let at = self.lines.position(at, self.source.first_line);
+                    self.found.push((at, href));
                 }
             }
             _ => {}
         }
     }
-    found
+
+    fn finish(self) -> Vec<(Position, String)> {
+        self.found
+    }
 }
 
 /// The text of the first heading in `text`, without markup; parses no further than that heading.
