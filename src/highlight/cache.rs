@@ -1,8 +1,11 @@
-//! A bounded memo of highlighted blocks, keyed by their content address (the styling, the whole
-//! info string and the code, hashed), so a block is highlighted once per process however often it
-//! is rendered: notes appear on their guide, their version page and the path view, and `serve`
-//! re-renders edited pages whose other blocks did not change. Highlighting is a pure function of
-//! the key, so sharing it across threads and rebuilds cannot show stale output.
+//! A bounded memo of the blocks this process highlighted, keyed by their content address (the
+//! styling, the whole info string and the code, hashed), so a block is highlighted once per process
+//! however often it is rendered: notes appear on their guide, their version page and the path
+//! view, and `serve` re-renders edited pages whose other blocks did not change. Highlighting is a
+//! pure function of the key, so sharing it across threads and rebuilds cannot show stale output.
+//!
+//! Blocks read from the on-disk store (see `store`) are not kept: reading one again costs less
+//! than copying every block of a warm build into the memo, where most are never asked for again.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -26,20 +29,13 @@ struct Memo {
 
 static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
 
-/// The memoised block for `key` (the block's content address), or `highlight()` run (outside
-/// the lock) and kept.
-pub(super) fn get_or_insert(
-    key: u128,
-    highlight: impl FnOnce() -> HighlightedBlock,
-) -> HighlightedBlock {
-    if let Some(hit) = MEMO
-        .lock()
-        .ok()
-        .and_then(|memo| memo.blocks.get(&key).cloned())
-    {
-        return hit;
-    }
-    let block = highlight();
+/// The memoised block at content address `key`, if there is one.
+pub(super) fn get(key: u128) -> Option<HighlightedBlock> {
+    MEMO.lock().ok()?.blocks.get(&key).cloned()
+}
+
+/// Keeps `block`, just highlighted, at content address `key`.
+pub(super) fn insert(key: u128, block: &HighlightedBlock) {
     let size = block.html.len();
     if size <= LARGEST
         && let Ok(mut memo) = MEMO.lock()
@@ -50,7 +46,6 @@ pub(super) fn get_or_insert(
         memo.bytes += size;
         memo.blocks.insert(key, block.clone());
     }
-    block
 }
 
 #[cfg(test)]
@@ -58,25 +53,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_block_is_highlighted_once() {
+    fn a_kept_block_is_found_by_its_content_address() {
         let code = "fn memo_test_unique_name() {}\n";
-        let mut calls = 0;
-        let mut run = || {
-            get_or_insert(
-                super::super::store::key("test", "rust-memo-test", code),
-                || {
-                    calls += 1;
-                    HighlightedBlock {
-                        html: "<pre>x</pre>".to_string(),
-                        unknown_language: None,
-                    }
-                },
-            )
+        let key = super::super::store::key("test", "rust-memo-test", code);
+        let other = super::super::store::key("test", "rust-memo-test,linenos", code);
+        assert_eq!(get(key), None);
+        let block = HighlightedBlock {
+            html: "<pre>x</pre>".to_string(),
+            unknown_language: None,
         };
-        let first = run();
-        let second = run();
-        assert_eq!(first, second);
-        assert_eq!(calls, 1);
+        insert(key, &block);
+        assert_eq!(get(key), Some(block));
+        assert_eq!(get(other), None, "another info string is another block");
     }
 
     #[test]

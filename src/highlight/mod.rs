@@ -498,9 +498,13 @@ pub fn highlight_block(info: &str, code: &str) -> HighlightedBlock {
 /// [`highlight_block`] with spans only where `styling`'s themes can colour them.
 pub fn highlight_block_for(info: &str, code: &str, styling: &'static Styling) -> HighlightedBlock {
     let key = store::key(styling.name(), info, code);
-    cache::get_or_insert(key, || {
-        store::get_or_insert(key, || highlight_uncached(info, code, styling))
-    })
+    if let Some(block) = cache::get(key).or_else(|| store::get(key)) {
+        return block;
+    }
+    let block = highlight_uncached(info, code, styling);
+    store::put(key, &block);
+    cache::insert(key, &block);
+    block
 }
 
 /// [`highlight_block_for`] without the caches.

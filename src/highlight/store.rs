@@ -189,21 +189,16 @@ impl Store {
     }
 }
 
-/// The block at content address `key` (see [`key`]) from the process's pack, or `highlight()`
-/// run and stored.
-pub(super) fn get_or_insert(
-    key: u128,
-    highlight: impl FnOnce() -> HighlightedBlock,
-) -> HighlightedBlock {
-    let Some(store) = global() else {
-        return highlight();
-    };
-    if let Some(block) = store.get(key) {
-        return block;
+/// The block at content address `key` (see [`key`]) from the process's pack, if it holds one.
+pub(super) fn get(key: u128) -> Option<HighlightedBlock> {
+    global()?.get(key)
+}
+
+/// Stores `block` at content address `key` in the process's pack, if it has one.
+pub(super) fn put(key: u128, block: &HighlightedBlock) {
+    if let Some(store) = global() {
+        store.put(key, block);
     }
-    let block = highlight();
-    store.put(key, &block);
-    block
 }
 
 /// Cuts the pack to `len` bytes (dropping a torn record, or everything), unless another process
