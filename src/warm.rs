@@ -12,8 +12,8 @@
 //! a page that had warnings (they must be reported again), a file that does not match its hash.
 //! `serve` and `watch` swap the folders too and then change the output in place, so they drop
 //! both manifests ([`forget`]) and the next build starts afresh.
-//! A manifest is one JSON line of its key, then one line per page, written while the build goes
-//! (so a large site's entries are never all held twice). It takes its place only once its folder
+//! A manifest is one JSON line of its key, then one line per page (see [`Entry`]), written while
+//! the build goes (so a large site's entries are never all held twice). It takes its place only once its folder
 //! is complete: a build that fails leaves the spare without one, so its files are compared byte
 //! for byte again.
 
@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::build::{Job, RenderOutcome, Reuse};
@@ -35,33 +36,54 @@ use crate::serve::fingerprint::Inputs;
 include!(concat!(env!("OUT_DIR"), "/renderer_fingerprint.rs"));
 
 /// Bumped when the manifest's layout changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// A manifest's first line: reusable only when equal (format, renderer, build options, link
 /// targets).
 type Key = (u32, u64, u64);
 
-/// One rendered page.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One rendered page: a line of its [`Head`] in JSON, a tab, then its outcome in JSON. (JSON
+/// writes a tab in a string as `\t`, so the first tab ends the head.)
+#[derive(Debug, Clone)]
 struct Entry {
+    head: Head,
+    /// What rendering it left (never warnings: a page with warnings is not remembered), as a
+    /// [`RenderOutcome`] in JSON. It is parsed only for a page that is kept, while pages render:
+    /// opening a manifest reads no more than the heads.
+    outcome: String,
+}
+
+/// Which page a manifest line is about, and what it held.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Head {
     /// Output path.
     rel: String,
     fingerprint: u64,
     /// xxh3 of its HTML.
     html: u64,
-    /// What rendering it left (never warnings: a page with warnings is not remembered).
-    outcome: RenderOutcome,
 }
 
-/// What the spare's manifest is needed for: which HTML each file holds.
-#[derive(Debug, Deserialize)]
-struct Held {
-    rel: String,
-    html: u64,
+impl Entry {
+    fn parse(line: &str) -> Option<Entry> {
+        let (head, outcome) = line.split_once('\t')?;
+        Some(Entry {
+            head: serde_json::from_str(head).ok()?,
+            outcome: outcome.to_string(),
+        })
+    }
+
+    /// The head alone: what the spare's manifest is needed for (which HTML each file holds).
+    fn parse_head(line: &str) -> Option<Head> {
+        serde_json::from_str(line.split_once('\t')?.0).ok()
+    }
 }
 
-/// The lines of the manifest at `path` after its key, when its key is `key`.
-fn read_lines<T: serde::de::DeserializeOwned>(path: &Path, key: Key) -> Vec<T> {
+/// The lines of the manifest at `path` after its key, when its key is `key`, each read by
+/// `parse`. A large site's manifest is megabytes and the build waits for it before rendering, so
+/// lines are parsed in parallel, a batch at a time (its text is never all held at once). A line
+/// that does not read (a torn end) ends the list.
+fn read_lines<T: Send>(path: &Path, key: Key, parse: impl Fn(&str) -> Option<T> + Sync) -> Vec<T> {
+    const BATCH: usize = 2048;
     let Ok(file) = File::open(path) else {
         return Vec::new();
     };
@@ -70,10 +92,16 @@ fn read_lines<T: serde::de::DeserializeOwned>(path: &Path, key: Key) -> Vec<T> {
     if first.and_then(|l| serde_json::from_str::<Key>(&l).ok()) != Some(key) {
         return Vec::new();
     }
-    lines
-        .map_while(|l| l.ok())
-        .map_while(|l| serde_json::from_str(&l).ok())
-        .collect()
+    let mut read = Vec::new();
+    loop {
+        let batch: Vec<String> = lines.by_ref().take(BATCH).map_while(|l| l.ok()).collect();
+        let parsed: Vec<Option<T>> = batch.par_iter().map(|l| parse(l)).collect();
+        let complete = batch.len() == BATCH && parsed.iter().all(Option::is_some);
+        read.extend(parsed.into_iter().map_while(|l| l));
+        if !complete {
+            return read;
+        }
+    }
 }
 
 /// The reuse of one build: the two folders' manifests, and the next output's, being written.
@@ -95,14 +123,24 @@ impl<'a> Warm<'a> {
     /// changes the HTML but is not in the fingerprints.
     pub fn open(inputs: &'a Inputs, staging: &'a Staging, options: u64) -> Warm<'a> {
         let key: Key = (FORMAT, RENDERER_FINGERPRINT ^ options, inputs.targets());
-        let output = read_lines::<Entry>(&staging.state_file("out.manifest"), key)
-            .into_iter()
-            .map(|e| (e.rel.clone(), e))
-            .collect();
-        let spare = read_lines::<Held>(&staging.state_file("spare.manifest"), key)
-            .into_iter()
-            .map(|h| (h.rel, h.html))
-            .collect();
+        let (output, spare) = rayon::join(
+            || {
+                read_lines(&staging.state_file("out.manifest"), key, Entry::parse)
+                    .into_iter()
+                    .map(|e| (e.head.rel.clone(), e))
+                    .collect()
+            },
+            || {
+                read_lines(
+                    &staging.state_file("spare.manifest"),
+                    key,
+                    Entry::parse_head,
+                )
+                .into_iter()
+                .map(|h| (h.rel, h.html))
+                .collect()
+            },
+        );
         // The spare is about to change: its manifest holds only once this build is committed.
         let _ = std::fs::remove_file(staging.state_file("spare.manifest"));
         let next = File::create(staging.state_file("next.manifest"))
@@ -144,13 +182,13 @@ impl<'a> Warm<'a> {
 
     /// Adds `entry` to the next output's manifest.
     fn remember(&self, entry: &Entry) {
-        let Ok(line) = serde_json::to_string(entry) else {
+        let Ok(head) = serde_json::to_string(&entry.head) else {
             return;
         };
         if let Ok(mut next) = self.next.lock() {
             let failed = next
                 .as_mut()
-                .is_some_and(|w| writeln!(w, "{line}").is_err());
+                .is_some_and(|w| writeln!(w, "{head}\t{}", entry.outcome).is_err());
             if failed {
                 *next = None;
             }
@@ -160,13 +198,13 @@ impl<'a> Warm<'a> {
     /// Puts the HTML `entry` describes at `rel` in the folder being written: the spare's copy
     /// when it is the same, else the output's.
     fn place(&self, rel: &str, entry: &Entry) -> bool {
-        let spare_same = self.spare.get(rel) == Some(&entry.html);
+        let spare_same = self.spare.get(rel) == Some(&entry.head.html);
         if spare_same && self.staging.keep(rel).unwrap_or(false) {
             return true;
         }
         let from: PathBuf = self.staging.target().join(rel);
         match std::fs::read(&from) {
-            Ok(bytes) if xxhash_rust::xxh3::xxh3_64(&bytes) == entry.html => {
+            Ok(bytes) if xxhash_rust::xxh3::xxh3_64(&bytes) == entry.head.html => {
                 self.staging.write(rel, &bytes).is_ok()
             }
             _ => false,
@@ -178,12 +216,16 @@ impl Reuse for Warm<'_> {
     fn reuse(&self, job: &Job<'_>) -> Option<RenderOutcome> {
         let rel = job.output();
         let entry = self.output.get(&rel)?;
-        if entry.fingerprint != self.inputs.fingerprint(job) || !self.place(&rel, entry) {
+        if entry.head.fingerprint != self.inputs.fingerprint(job) {
+            return None;
+        }
+        let outcome = serde_json::from_str(&entry.outcome).ok()?;
+        if !self.place(&rel, entry) {
             return None;
         }
         self.remember(entry);
         self.reused.fetch_add(1, Ordering::Relaxed);
-        Some(entry.outcome.clone())
+        Some(outcome)
     }
 
     fn held(&self, rel: &str) -> Option<u64> {
@@ -195,11 +237,16 @@ impl Reuse for Warm<'_> {
         if !outcome.warnings.is_empty() {
             return;
         }
+        let Ok(outcome) = serde_json::to_string(outcome) else {
+            return;
+        };
         let entry = Entry {
-            rel: job.output(),
-            fingerprint: self.inputs.fingerprint(job),
-            html: xxhash_rust::xxh3::xxh3_64(page.html.as_bytes()),
-            outcome: outcome.clone(),
+            head: Head {
+                rel: job.output(),
+                fingerprint: self.inputs.fingerprint(job),
+                html: xxhash_rust::xxh3::xxh3_64(page.html.as_bytes()),
+            },
+            outcome,
         };
         self.remember(&entry);
     }
@@ -236,5 +283,43 @@ impl Saved {
             }
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_manifest_line_splits_at_the_first_tab_whatever_its_strings_hold() {
+        let outcome = RenderOutcome {
+            url: "a\tb/".to_string(),
+            anchors: crate::links::AnchorSet::default(),
+            warnings: Vec::new(),
+            links: Arc::from(vec![(
+                crate::error::Position::new(1, 2),
+                "x\ty.md".to_string(),
+            )]),
+            search: Arc::from("[\"tab\\there\"]"),
+        };
+        let head = Head {
+            rel: "a\tb/index.html".to_string(),
+            fingerprint: 7,
+            html: 9,
+        };
+        let line = format!(
+            "{}\t{}",
+            serde_json::to_string(&head).expect("head"),
+            serde_json::to_string(&outcome).expect("outcome")
+        );
+        assert_eq!(line.matches('\t').count(), 1, "{line}");
+        let entry = Entry::parse(&line).expect("parses");
+        assert_eq!(entry.head.rel, head.rel);
+        assert_eq!(Entry::parse_head(&line).expect("head").html, 9);
+        let back: RenderOutcome = serde_json::from_str(&entry.outcome).expect("outcome");
+        assert_eq!(back.url, outcome.url);
+        assert_eq!(back.links, outcome.links);
+        assert!(Entry::parse("{\"rel\":\"torn").is_none());
     }
 }
