@@ -41,7 +41,13 @@ pub fn front_matter(raw: &str) {
                     "body_line counts the lines before the body"
                 );
             }
-            match frontmatter::parse(yaml, split.yaml_line) {
+            let parsed = frontmatter::parse(yaml, split.yaml_line);
+            assert_eq!(
+                parsed,
+                frontmatter::parse_locating_unknown_keys(yaml, split.yaml_line),
+                "one parse when every key is known gives what two give"
+            );
+            match parsed {
                 Ok(parsed) => {
                     for problem in parsed.unknown_keys {
                         check_position(problem.position, text, lines, "unknown key");

@@ -99,44 +99,56 @@ pub struct ChangeEntry {
     pub label: Option<String>,
 }
 
-/// Every key upnotes understands in front matter; unknown keys are warned about, not fatal.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub struct FrontMatter {
-    /// Page or note heading.
-    pub title: Option<String>,
-    /// Template name without `.html`.
-    pub layout: Option<Spanned<String>>,
-    /// Short summary for listings and feeds.
-    pub description: Option<String>,
-    /// Left out of every output unless `--drafts`.
-    pub draft: Option<bool>,
-    /// Ordering among siblings.
-    pub weight: Option<i64>,
-    /// Marks a folder's `_index.md` as an upgrade guide.
-    pub guide: Option<bool>,
-    /// A note's anchor id, kept verbatim.
-    pub id: Option<Spanned<String>>,
-    /// The version a version folder upgrades from.
-    pub from: Option<Spanned<String>>,
-    /// Release date of a version (`YYYY-MM-DD`).
-    pub released: Option<Spanned<String>>,
-    /// A note's entries in the overview matrix.
-    pub changes: Option<Vec<ChangeEntry>>,
+/// Declares [`FrontMatter`], [`KNOWN_KEYS`] and [`KnownKeysOnly`] from one list of keys.
+macro_rules! front_matter {
+    ($($(#[$doc:meta])* $key:ident: $ty:ty,)*) => {
+        /// Every key upnotes understands in front matter; unknown keys are warned about, not fatal.
+        #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+        pub struct FrontMatter {
+            $($(#[$doc])* pub $key: $ty,)*
+        }
+
+        /// The keys [`FrontMatter`] reads; anything else gets a warning.
+        pub const KNOWN_KEYS: &[&str] = &[$(stringify!($key)),*];
+
+        /// [`FrontMatter`] that refuses unknown keys: front matter without any reads in one
+        /// parse, the others are parsed again to locate them.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct KnownKeysOnly {
+            $($key: $ty,)*
+        }
+
+        impl From<KnownKeysOnly> for FrontMatter {
+            fn from(known: KnownKeysOnly) -> Self {
+                FrontMatter { $($key: known.$key,)* }
+            }
+        }
+    };
 }
 
-/// The keys [`FrontMatter`] reads; anything else gets a warning.
-pub const KNOWN_KEYS: &[&str] = &[
-    "title",
-    "layout",
-    "description",
-    "draft",
-    "weight",
-    "guide",
-    "id",
-    "from",
-    "released",
-    "changes",
-];
+front_matter! {
+    /// Page or note heading.
+    title: Option<String>,
+    /// Template name without `.html`.
+    layout: Option<Spanned<String>>,
+    /// Short summary for listings and feeds.
+    description: Option<String>,
+    /// Left out of every output unless `--drafts`.
+    draft: Option<bool>,
+    /// Ordering among siblings.
+    weight: Option<i64>,
+    /// Marks a folder's `_index.md` as an upgrade guide.
+    guide: Option<bool>,
+    /// A note's anchor id, kept verbatim.
+    id: Option<Spanned<String>>,
+    /// The version a version folder upgrades from.
+    from: Option<Spanned<String>>,
+    /// Release date of a version (`YYYY-MM-DD`).
+    released: Option<Spanned<String>>,
+    /// A note's entries in the overview matrix.
+    changes: Option<Vec<ChangeEntry>>,
+}
 
 /// A located front matter problem; positions are in file coordinates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,7 +160,7 @@ pub struct Problem {
 }
 
 /// Parsed front matter plus the unknown keys found in it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parsed {
     /// The typed front matter.
     pub front_matter: FrontMatter,
@@ -158,6 +170,20 @@ pub struct Parsed {
 
 /// Parses the YAML of a front matter block that starts on file line `yaml_line`.
 pub fn parse(yaml_text: &str, yaml_line: usize) -> Result<Parsed, Problem> {
+    // Most front matter has only known keys: then one parse gives what two would.
+    if let Ok(known) = yaml::from_str::<KnownKeysOnly>(yaml_text) {
+        return Ok(Parsed {
+            front_matter: known.into(),
+            unknown_keys: Vec::new(),
+        });
+    }
+    parse_locating_unknown_keys(yaml_text, yaml_line)
+}
+
+/// [`parse`] in two passes: the top-level keys with their positions (unknown ones become
+/// warnings, anything but a mapping an error), then the typed front matter. `parse` falls back to
+/// it and must agree with it on every text (the fuzz checks compare them).
+pub fn parse_locating_unknown_keys(yaml_text: &str, yaml_line: usize) -> Result<Parsed, Problem> {
     let to_file = |p: Position| Position::new(p.line + yaml_line - 1, p.column);
     let keys: TopLevel =
         yaml::from_str(yaml_text).map_err(|e| locate_yaml_error(yaml_text, &e, yaml_line))?;
@@ -352,6 +378,44 @@ impl<'de> Visitor<'de> for TopLevelVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_parse_gives_what_two_give_however_odd_the_front_matter() {
+        let texts = [
+            "",
+            "# only a comment\n",
+            "~\n",
+            "null\n",
+            "title: x\n",
+            "title: x\nlayout: doc\nweight: 3\n",
+            "title: x\nfoo: y\n",
+            "- a\n- b\n",
+            "just text\n",
+            "{title: x, layout: y}\n",
+            "{title: x, other: y}\n",
+            "title: x\ntitle: y\n",
+            "? title\n: x\n",
+            "<<: {title: x}\n",
+            "base: &b x\ntitle: *b\n",
+            "title: [1, 2]\n",
+            "draft: yes\n",
+            "weight: 1.5\n",
+            "changes:\n- area: Core\n  kind: A\n",
+            "changes:\n- area: Core\n  kind: A\n  extra: 1\n",
+            "  title: indented\n  layout: doc\n",
+            "title: \"a\nlayout: b\"\n",
+            "title: x\n\tlayout: y\n",
+            "1: x\n",
+            "\"title\": quoted\n",
+        ];
+        for text in texts {
+            assert_eq!(
+                parse(text, 2),
+                parse_locating_unknown_keys(text, 2),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn splits_front_matter_and_body_with_line_numbers() {
