@@ -295,7 +295,7 @@ fn survey_folder(folder: &Path, prefix: &str, found: &mut dyn FnMut(String)) -> 
             std::fs::remove_file(&path).map_err(|e| Error::io("cannot remove", &path, e))?;
         } else if kind.is_dir() {
             if name != ".git" {
-                below.push(rel);
+                below.push((entry.path(), rel));
             }
         } else if kind.is_file() {
             found(rel);
@@ -303,15 +303,11 @@ fn survey_folder(folder: &Path, prefix: &str, found: &mut dyn FnMut(String)) -> 
     }
     let nested: Vec<Result<Vec<String>>> = below
         .par_iter()
-        .map(|rel| {
+        .map(|(path, rel)| {
             let mut files = Vec::new();
-            survey_folder(
-                &folder.join(&rel[prefix.len()..]),
-                &format!("{rel}/"),
-                &mut |f| {
-                    files.push(f);
-                },
-            )
+            survey_folder(path, &format!("{rel}/"), &mut |f| {
+                files.push(f);
+            })
             .map(|()| files)
         })
         .collect();
