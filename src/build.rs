@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::Config;
 use crate::content::{self, LoadOptions};
@@ -377,10 +376,10 @@ pub trait Reuse: Sync {
     /// The earlier outcome of `job` when its file on disk is still what rendering it would write;
     /// `None` renders it.
     fn reuse(&self, job: &Job<'_>) -> Option<RenderOutcome>;
-    /// The hash (xxh3) of what the sink's file at site-relative `rel` holds, when known without
+    /// Whether the sink's file at site-relative `rel` already holds `bytes`, when known without
     /// reading it: a rendered page is then written (or left) without comparing bytes.
-    fn held(&self, rel: &str) -> Option<u64> {
-        let _ = rel;
+    fn holds(&self, rel: &str, bytes: &[u8]) -> Option<bool> {
+        let _ = (rel, bytes);
         None
     }
     /// Called for every job that was rendered, with its page and outcome.
@@ -497,8 +496,8 @@ pub fn render_job(
     };
     if let Some(sink) = sink {
         let bytes = rendered.html.as_bytes();
-        match reuse.and_then(|r| r.held(&rendered.output)) {
-            Some(held) => sink.write_known(&rendered.output, bytes, held == xxh3_64(bytes)),
+        match reuse.and_then(|r| r.holds(&rendered.output, bytes)) {
+            Some(same) => sink.write_known(&rendered.output, bytes, same),
             None => sink.write(&rendered.output, bytes),
         }
         .map_err(|e| Diagnostic::error(&rendered.output, e.to_string()))?;

@@ -228,8 +228,9 @@ impl Reuse for Warm<'_> {
         Some(outcome)
     }
 
-    fn held(&self, rel: &str) -> Option<u64> {
-        self.spare.get(rel).copied()
+    fn holds(&self, rel: &str, bytes: &[u8]) -> Option<bool> {
+        let held = self.spare.get(rel)?;
+        Some(*held == xxhash_rust::xxh3::xxh3_64(bytes))
     }
 
     fn rendered(&self, job: &Job<'_>, page: &RenderedPage, outcome: &RenderOutcome) {

@@ -14,7 +14,8 @@ use super::HighlightedBlock;
 
 /// Bytes of HTML kept at most; when full the memo starts over, so memory stays bounded.
 /// Small, because the on-disk store (see `store`) already answers repeats across pages and builds;
-/// this only spares `serve` the disk for the blocks of the pages it keeps re-rendering.
+/// this only spares highlighting again a block this process highlighted (a new note shown on three
+/// pages, a new block `serve` re-renders), with or without a store.
 const BUDGET: usize = 8 << 20;
 /// Blocks larger than this are not kept (they would crowd out everything else).
 const LARGEST: usize = 256 << 10;
