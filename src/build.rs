@@ -336,10 +336,14 @@ pub fn jobs(site: &Site) -> Vec<Job<'_>> {
 
 /// The jobs of [`jobs`] after the pages.
 fn guide_jobs(site: &Site) -> impl Iterator<Item = Job<'_>> {
-    site.guides.iter().flat_map(|guide| {
-        let versions = guide.versions.iter().map(move |v| Job::Version(guide, v));
-        std::iter::once(Job::Path(guide)).chain(versions)
-    })
+    site.guides.iter().flat_map(jobs_of_guide)
+}
+
+/// The jobs that render a guide's own pages, besides its content page: its path view, then its
+/// version pages.
+pub fn jobs_of_guide(guide: &Guide) -> impl Iterator<Item = Job<'_>> {
+    let versions = guide.versions.iter().map(move |v| Job::Version(guide, v));
+    std::iter::once(Job::Path(guide)).chain(versions)
 }
 
 /// Finds the index in [`jobs`] of the job that renders the page at a URL: a content page's is

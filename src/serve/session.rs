@@ -531,13 +531,10 @@ impl Edited {
         match self {
             Edited::Page(i) => vec![Job::Page(&site.pages[i])],
             Edited::Note(g) => {
-                let guide = &site.guides[g];
                 let pages = site.pages.iter().filter(|p| p.guide == Some(g));
-                let versions = guide.versions.iter().map(|v| Job::Version(guide, v));
                 pages
                     .map(Job::Page)
-                    .chain(std::iter::once(Job::Path(guide)))
-                    .chain(versions)
+                    .chain(build::jobs_of_guide(&site.guides[g]))
                     .collect()
             }
         }
