@@ -246,6 +246,37 @@ mod tests {
     }
 
     #[test]
+    fn a_spare_file_written_again_is_overwritten_in_place_and_cut_to_length() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let site = tmp.path().join("site");
+        let build = |bytes: &[u8]| {
+            let staging =
+                Staging::create(tmp.path(), &site, OutputOptions::default()).expect("staging");
+            staging.write("a/index.html", bytes).expect("write");
+            let written = staging.path_for("a/index.html").expect("path");
+            let inode = std::fs::metadata(&written).expect("metadata").ino();
+            staging.commit().expect("commit");
+            inode
+        };
+        let read = || std::fs::read(site.join("a/index.html")).expect("read");
+        // The first two builds leave the file in the output and in the spare; from then on,
+        // each build writes into the file of the build before last.
+        let first = build(b"a page of some length");
+        let second = build(b"a page of some length");
+        // Shorter bytes over a longer file: nothing of the old tail is left.
+        assert_eq!(build(b"short"), first, "written in place");
+        assert_eq!(read(), b"short");
+        // Longer bytes over a shorter file, then shorter again.
+        assert_eq!(build(b"a page that grew longer than any before it"), second);
+        assert_eq!(read(), b"a page that grew longer than any before it");
+        assert_eq!(build(b"short"), first);
+        assert_eq!(read(), b"short");
+        assert_eq!(build(b"a page of some length"), second);
+        assert_eq!(read(), b"a page of some length");
+    }
+
+    #[test]
     fn the_whole_spare_is_surveyed_stale_files_go_and_links_are_not_followed() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let site = tmp.path().join("site");

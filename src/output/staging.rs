@@ -126,7 +126,7 @@ impl Staging {
     /// Writes `bytes` at `path`. A file the spare `held` there has its folders already, so only a
     /// new file (or a failed write) makes room first.
     fn put(&self, path: &Path, bytes: &[u8], held: bool) -> Result<()> {
-        if held && std::fs::write(path, bytes).is_ok() {
+        if held && overwrite(path, bytes).is_ok() {
             return Ok(());
         }
         make_room(&self.dir, path)?;
@@ -315,6 +315,17 @@ fn survey_folder(folder: &Path, prefix: &str, found: &mut dyn FnMut(String)) -> 
         files?.into_iter().for_each(&mut *found);
     }
     Ok(())
+}
+
+/// Writes `bytes` over the file at `path` in place, then cuts it to their length. Truncating it
+/// to nothing first would cost more: tmpfs frees its pages and allocates them again, and ext4
+/// starts writing the file back on close (its guard against empty files after a crash). A write
+/// cut short leaves a mix of old and new bytes, as a truncating one leaves a cut file: either way
+/// the build fails, and a spare without a manifest has its files compared byte for byte again.
+fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = File::options().write(true).open(path)?;
+    file.write_all(bytes)?;
+    file.set_len(bytes.len() as u64)
 }
 
 /// Whether the file at `path` holds exactly `bytes` (size first: most changes change it).
