@@ -143,6 +143,14 @@ pub fn load_with(
 /// Builds the site into its output folder; on any error the previous output is left untouched.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
+    std::thread::scope(|scope| {
+        crate::highlight::store::open_in(scope);
+        build_from(options, started)
+    })
+}
+
+/// [`build`], timed from `started`.
+fn build_from(options: &BuildOptions, started: Instant) -> Result<BuildReport> {
     let root = &options.root;
     let site_templates = site_templates(root);
     let Loaded {

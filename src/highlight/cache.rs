@@ -7,10 +7,10 @@
 //! Blocks read from the on-disk store (see `store`) are not kept: reading one again costs less
 //! than copying every block of a warm build into the memo, where most are never asked for again.
 
-use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
 use super::HighlightedBlock;
+use super::store::ByAddress;
 
 /// Bytes of HTML kept at most; when full the memo starts over, so memory stays bounded.
 /// Small, because the on-disk store (see `store`) already answers repeats across pages and builds;
@@ -24,7 +24,7 @@ const LARGEST: usize = 256 << 10;
 struct Memo {
     /// By content address ([`super::store::key`]): hashing the code once serves both caches,
     /// and the memo keeps no copy of it.
-    blocks: HashMap<u128, HighlightedBlock>,
+    blocks: ByAddress<HighlightedBlock>,
     bytes: usize,
 }
 

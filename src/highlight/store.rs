@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{Read, Seek, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -57,13 +58,49 @@ struct Entry {
 pub struct Store {
     file: File,
     index_file: File,
-    index: HashMap<u128, Entry>,
+    index: ByAddress<Entry>,
     /// Serialises this process's appends (one `write` per record keeps other processes apart).
     append: Mutex<()>,
 }
 
 static GLOBAL: LazyLock<Option<Store>> =
     LazyLock::new(|| cache_dir().and_then(|dir| Store::open(&dir).ok()));
+
+/// A map keyed by content addresses ([`key`]). They are xxh3 hashes already, so their low half is
+/// the map's hash: hashing them again with SipHash cost more than the lookups themselves, and a
+/// large cache's index has hundreds of thousands of them to insert before the first block is read.
+pub type ByAddress<V> = HashMap<u128, V, BuildHasherDefault<AddressHasher>>;
+
+/// The [`Hasher`] of [`ByAddress`]: a `u128` key's low 64 bits, as they are.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_u128(&mut self, address: u128) {
+        self.0 = address as u64;
+    }
+
+    /// Anything but a `u128` (not used: the maps are keyed by `u128`) is folded in, FNV-style.
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Opens the process's pack now, on a thread of its own, while the caller goes on (loading the
+/// site): a large cache's index takes a while to read, and the render threads would otherwise
+/// wait for it at their first code block. The scope joins the thread, so an index being written
+/// again is never cut short by the process's exit.
+pub fn open_in<'scope>(scope: &'scope std::thread::Scope<'scope, '_>) {
+    scope.spawn(|| {
+        global();
+    });
+}
 
 /// The process's pack, opened on first use; `None` when the cache is off or cannot be opened
 /// (then blocks are highlighted as if it were empty).
@@ -115,7 +152,7 @@ impl Store {
         let index = if size > MAX_FILE {
             trim(&file, 0);
             trim(&index_file, 0);
-            HashMap::new()
+            ByAddress::default()
         } else {
             let mut bytes = Vec::new();
             (&index_file).read_to_end(&mut bytes)?;
@@ -222,8 +259,9 @@ fn entry_bytes(key: u128, entry: &Entry) -> [u8; ENTRY_LEN] {
 
 /// The entries of an index, but those that point past the end of the pack (`size`); a torn last
 /// entry is ignored. The first entry for a key wins.
-fn parse_index(bytes: &[u8], size: u64) -> HashMap<u128, Entry> {
-    let mut index = HashMap::with_capacity(bytes.len() / ENTRY_LEN);
+fn parse_index(bytes: &[u8], size: u64) -> ByAddress<Entry> {
+    let mut index =
+        ByAddress::with_capacity_and_hasher(bytes.len() / ENTRY_LEN, Default::default());
     for chunk in bytes.chunks_exact(ENTRY_LEN) {
         let number = |range: std::ops::Range<usize>| {
             let mut buf = [0u8; 16];
@@ -244,11 +282,7 @@ fn parse_index(bytes: &[u8], size: u64) -> HashMap<u128, Entry> {
 
 /// A pack without an index (the index was deleted): scans the pack, drops a torn tail, and
 /// writes the index again.
-fn rebuild_index(
-    file: &File,
-    index_file: &File,
-    size: u64,
-) -> std::io::Result<HashMap<u128, Entry>> {
+fn rebuild_index(file: &File, index_file: &File, size: u64) -> std::io::Result<ByAddress<Entry>> {
     let (index, valid) = read_index(file)?;
     if valid < size {
         trim(file, valid);
@@ -263,9 +297,9 @@ fn rebuild_index(
 
 /// Indexes the records of `file` up to the first one that is not whole (a torn append, or bytes
 /// that are not a record), and says where that is: everything after it is ignored.
-fn read_index(file: &File) -> std::io::Result<(HashMap<u128, Entry>, u64)> {
+fn read_index(file: &File) -> std::io::Result<(ByAddress<Entry>, u64)> {
     let size = file.metadata()?.len();
-    let mut index = HashMap::new();
+    let mut index = ByAddress::default();
     let mut offset = 0u64;
     let mut header = [0u8; HEADER_LEN];
     // One small positioned read per record: a buffered reader would read the payloads too.
@@ -328,6 +362,19 @@ mod tests {
             html: html.to_string(),
             unknown_language: lang.map(str::to_string),
         }
+    }
+
+    #[test]
+    fn addresses_that_share_their_low_half_are_told_apart() {
+        let mut map = ByAddress::default();
+        let low = 0x0123_4567_89ab_cdef_u128;
+        map.insert(low, "one");
+        map.insert((1 << 64) | low, "two");
+        map.insert(2 << 64, "three");
+        assert_eq!(map.get(&low), Some(&"one"));
+        assert_eq!(map.get(&((1 << 64) | low)), Some(&"two"));
+        assert_eq!(map.get(&(2 << 64)), Some(&"three"));
+        assert_eq!(map.get(&((3 << 64) | low)), None);
     }
 
     #[test]
