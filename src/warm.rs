@@ -13,9 +13,9 @@
 //! `serve` and `watch` swap the folders too and then change the output in place, so they drop
 //! both manifests ([`forget`]) and the next build starts afresh.
 //! A manifest is one JSON line of its key, then one line per page (see [`Entry`]), written while
-//! the build goes (so a large site's entries are never all held twice). It takes its place only once its folder
-//! is complete: a build that fails leaves the spare without one, so its files are compared byte
-//! for byte again.
+//! the build goes (so a large site's entries are never all held twice). It takes its place only
+//! once its folder is complete: a build that fails leaves the spare without one, so its files are
+//! compared byte for byte again.
 
 use std::collections::HashMap;
 use std::fs::File;
