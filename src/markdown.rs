@@ -112,7 +112,8 @@ pub fn render_for(
         source,
         links,
         styling,
-        out: Vec::with_capacity(events.len()),
+        // Headings and bare URLs add events: room for them, or the list is copied once.
+        out: Vec::with_capacity(events.len() + events.len() / 4),
         warnings: Vec::new(),
         headings: Vec::new(),
         used_ids: HashSet::new(),
@@ -123,7 +124,7 @@ pub fn render_for(
     };
     pass.reserve_explicit_ids(&events);
     pass.run(events);
-    let mut html = String::with_capacity(source.text.len() * 3 / 2);
+    let mut html = String::with_capacity(html_size(source.text, &pass.out));
     pulldown_cmark::html::push_html(&mut html, pass.out.into_iter());
     let heading_ids = pass.headings.iter().map(|h| h.id.clone()).collect();
     let first_heading = pass.headings.first().map(|h| h.title.clone());
@@ -235,6 +236,20 @@ impl<'s> Joined<'s> {
 fn offset_in(whole: &str, part: &str) -> Option<usize> {
     let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
     (start + part.len() <= whole.len()).then_some(start)
+}
+
+/// About the size of the HTML written from `events`, so that it is allocated once: highlighted
+/// code (HTML already) is several times the size of its source, and the rest about half again
+/// the size of its Markdown.
+fn html_size(markdown: &str, events: &[Event<'_>]) -> usize {
+    let html: usize = events
+        .iter()
+        .map(|e| match e {
+            Event::Html(h) | Event::InlineHtml(h) => h.len(),
+            _ => 0,
+        })
+        .sum();
+    html + markdown.len() * 3 / 2
 }
 
 struct Pass<'s, 'l> {

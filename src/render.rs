@@ -208,10 +208,12 @@ impl Renderer<'_> {
         context: &TemplateContext<'_>,
         source: &Path,
     ) -> Result<String, Diagnostic> {
+        // The page's HTML, and the layout around it: a few KiB of head, header and contents.
+        let size = context.page.content.len() + LAYOUT_SIZE;
         let context = Context::from_serialize(context).map_err(|e| {
             Diagnostic::error(source, format!("cannot build the template context: {e}"))
         })?;
-        self.templates.render(template, &context, source)
+        self.templates.render(template, &context, source, size)
     }
 
     /// Renders one content page: Markdown, then its layout (with the guide, on a guide's page).
@@ -372,6 +374,9 @@ impl Renderer<'_> {
         self.finish("404.html", &context, Path::new("404.html"))
     }
 }
+
+/// About what the default theme's layouts add to a page's HTML, table of contents included.
+const LAYOUT_SIZE: usize = 8 * 1024;
 
 /// Guide pages list each version section in their table of contents, after the intro's headings.
 fn guide_toc(guide: &GuideContext) -> Vec<TocEntry> {

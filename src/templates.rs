@@ -184,8 +184,17 @@ impl Templates {
     }
 
     /// Renders template `name` with `context`; a failure names the template and the page.
-    pub fn render(&self, name: &str, context: &Context, page: &Path) -> Result<String, Diagnostic> {
-        self.tera.render(name, context).map_err(|e| {
+    /// `size` is about the size of the output: reserved at once, it spares growing (and copying)
+    /// a page's HTML a few times over.
+    pub fn render(
+        &self,
+        name: &str,
+        context: &Context,
+        page: &Path,
+        size: usize,
+    ) -> Result<String, Diagnostic> {
+        let mut out = Vec::with_capacity(size);
+        self.tera.render_to(name, context, &mut out).map_err(|e| {
             let (mut diagnostic, _) = template_error(&e, &self.origins, &self.sources);
             diagnostic.message = format!(
                 "{} (while rendering {})",
@@ -193,6 +202,12 @@ impl Templates {
                 crate::error::display_path(page)
             );
             diagnostic
+        })?;
+        String::from_utf8(out).map_err(|e| {
+            Diagnostic::error(
+                page,
+                format!("template `{name}` wrote bytes that are not UTF-8 text: {e}"),
+            )
         })
     }
 }
