@@ -176,10 +176,11 @@ fn templates(c: &mut Criterion) {
                 version: None,
                 path: None,
             };
+            let size = context.page.content.len() + 8 * 1024;
             let context = tera::Context::from_serialize(&context).expect("serialises");
             black_box(
                 templates
-                    .render("documentation.html", &context, &page.doc.source)
+                    .render("documentation.html", &context, &page.doc.source, size)
                     .expect("renders"),
             )
         });
