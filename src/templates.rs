@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use tera::{Context, ErrorKind, Tera};
+use tera::{Context, ErrorKind, Kwargs, State, Tera, Value};
 
 use crate::error::{Diagnostic, Position};
 
@@ -135,6 +135,7 @@ impl Templates {
             }
         }
         let mut tera = Tera::new();
+        tera.register_filter("safe", safe);
         // Tera reports one error at a time: drop the culprit and retry, so every broken template
         // is reported; templates extending a broken one are not reported again.
         let mut batch: BTreeMap<String, String> = sources.clone();
@@ -212,6 +213,17 @@ impl Templates {
     }
 }
 
+/// Tera's `safe`, without its copy of the string: every layout writes `{{ page.content | safe }}`,
+/// and the built-in filter copied a page's whole HTML to mark it. Tera's strings are shared, so
+/// marking a copy of the value costs nothing. Other values are written as text, as Tera does.
+fn safe(value: &Value, _: Kwargs, _: &State) -> Value {
+    if value.is_string() {
+        value.clone().mark_safe()
+    } else {
+        Value::safe_string(&value.to_string())
+    }
+}
+
 /// Turns a Tera error into a located diagnostic, and names the template at fault when known.
 fn template_error(
     e: &tera::Error,
@@ -261,6 +273,33 @@ mod tests {
         let templates = Templates::load(Path::new("/nonexistent"), &theme).expect("compiles");
         assert!(templates.layouts().contains(&"documentation"));
         assert!(templates.layouts().contains(&"page"));
+    }
+
+    #[test]
+    fn safe_writes_what_teras_own_filter_writes() {
+        let template =
+            "{{ html | safe }}|{{ html }}|{{ short | safe }}|{{ n | safe }}|{{ list | safe }}";
+        let root = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(root.path().join("templates")).expect("templates folder");
+        std::fs::write(root.path().join("templates/t.html"), template).expect("write");
+        let theme = Theme::load(root.path(), BUILTIN_THEME).expect("built in");
+        let templates = Templates::load(root.path(), &theme).expect("compiles");
+        let mut context = Context::new();
+        let html = "<p>A paragraph long enough to be shared, not inlined.</p>";
+        context.insert("html", html);
+        context.insert("short", "<b>");
+        context.insert("n", &3);
+        context.insert("list", &["<a>", "b"]);
+        let ours = templates
+            .render("t.html", &context, Path::new("t.md"), 0)
+            .expect("renders");
+        let mut plain = Tera::new();
+        plain
+            .add_raw_template("t.html", template)
+            .expect("compiles");
+        let theirs = plain.render("t.html", &context).expect("renders");
+        assert_eq!(ours, theirs);
+        assert!(ours.starts_with(&format!("{html}|&lt;p&gt;")), "{ours}");
     }
 
     #[test]
