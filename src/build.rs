@@ -388,10 +388,10 @@ pub trait Reuse: Sync {
     /// The earlier outcome of `job` when its file on disk is still what rendering it would write;
     /// `None` renders it.
     fn reuse(&self, job: &Job<'_>) -> Option<RenderOutcome>;
-    /// Whether the sink's file at site-relative `rel` already holds `bytes`, when known without
-    /// reading it: a rendered page is then written (or left) without comparing bytes.
-    fn holds(&self, rel: &str, bytes: &[u8]) -> Option<bool> {
-        let _ = (rel, bytes);
+    /// Whether the sink's file at the page's output path already holds its HTML, when known
+    /// without reading it: the page is then written (or left) without comparing bytes.
+    fn holds(&self, page: &render::RenderedPage) -> Option<bool> {
+        let _ = page;
         None
     }
     /// Called for every job that was rendered, with its page and outcome.
@@ -508,7 +508,7 @@ pub fn render_job(
     };
     if let Some(sink) = sink {
         let bytes = rendered.html.as_bytes();
-        match reuse.and_then(|r| r.holds(&rendered.output, bytes)) {
+        match reuse.and_then(|r| r.holds(&rendered)) {
             Some(same) => sink.write_known(&rendered.output, bytes, same),
             None => sink.write(&rendered.output, bytes),
         }

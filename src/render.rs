@@ -115,6 +115,18 @@ pub struct RenderedPage {
     pub found_links: Vec<(crate::error::Position, String)>,
     /// A content page's summary for the search index.
     pub summary: Option<crate::markdown::Summary>,
+    /// [`RenderedPage::html_hash`], once asked for.
+    html_hash: std::cell::OnceCell<u64>,
+}
+
+impl RenderedPage {
+    /// The xxh3 hash of the HTML, computed once however many ask (the spare folder's record of
+    /// what it holds, the next build's manifest).
+    pub fn html_hash(&self) -> u64 {
+        *self
+            .html_hash
+            .get_or_init(|| xxhash_rust::xxh3::xxh3_64(self.html.as_bytes()))
+    }
 }
 
 /// Remembers what each destination resolved to while a page renders.
@@ -276,6 +288,7 @@ impl Renderer<'_> {
             links: recorder.into_links(),
             found_links: rendered.links,
             summary: Some(rendered.summary),
+            html_hash: std::cell::OnceCell::new(),
         })
     }
 
@@ -326,6 +339,7 @@ impl Renderer<'_> {
             links: Vec::new(),
             found_links: Vec::new(),
             summary: None,
+            html_hash: std::cell::OnceCell::new(),
         })
     }
 
@@ -355,6 +369,7 @@ impl Renderer<'_> {
             links: Vec::new(),
             found_links: Vec::new(),
             summary: None,
+            html_hash: std::cell::OnceCell::new(),
         })
     }
 

@@ -228,9 +228,9 @@ impl Reuse for Warm<'_> {
         Some(outcome)
     }
 
-    fn holds(&self, rel: &str, bytes: &[u8]) -> Option<bool> {
-        let held = self.spare.get(rel)?;
-        Some(*held == xxhash_rust::xxh3::xxh3_64(bytes))
+    fn holds(&self, page: &RenderedPage) -> Option<bool> {
+        let held = self.spare.get(&page.output)?;
+        Some(*held == page.html_hash())
     }
 
     fn rendered(&self, job: &Job<'_>, page: &RenderedPage, outcome: &RenderOutcome) {
@@ -245,7 +245,7 @@ impl Reuse for Warm<'_> {
             head: Head {
                 rel: job.output(),
                 fingerprint: self.inputs.fingerprint(job),
-                html: xxhash_rust::xxh3::xxh3_64(page.html.as_bytes()),
+                html: page.html_hash(),
             },
             outcome,
         };
