@@ -545,18 +545,24 @@ impl Summarizer {
                 TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_),
             )
             | Event::SoftBreak
-            | Event::HardBreak => summary.text.push(' '),
+            | Event::HardBreak
+                if summary.text.len() < self.limit =>
+            {
+                summary.text.push(' ');
+            }
             _ => {}
         }
     }
 
     fn finish(mut self) -> Summary {
-        self.summary.text = self
-            .summary
-            .text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let mut text = String::with_capacity(self.summary.text.len());
+        for word in self.summary.text.split_whitespace() {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(word);
+        }
+        self.summary.text = text;
         self.summary
     }
 }

@@ -99,10 +99,14 @@ pub fn root_prefix(from: &str) -> String {
 /// `path` is decoded (a file name as on disk), so `%` is encoded too; so is `:`, which a browser
 /// would read as a URL scheme in a relative href (`std::vector/`).
 pub fn encode_path(path: &str) -> String {
+    let keep = |byte: u8| byte.is_ascii_alphanumeric() || b"-._~/!$&()*+,;=@".contains(&byte);
+    // Most hrefs need no escape: every link of every page comes through here.
+    if path.bytes().all(keep) {
+        return path.to_string();
+    }
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
-        let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&()*+,;=@".contains(&byte);
-        if keep {
+        if keep(byte) {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("%{byte:02X}"));
@@ -113,6 +117,9 @@ pub fn encode_path(path: &str) -> String {
 
 /// Decodes `%XX` escapes in a link written by an author, so `my%20page.md` finds `my page.md`.
 pub fn decode_path(path: &str) -> String {
+    if !path.contains('%') {
+        return path.to_string();
+    }
     let bytes = path.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
