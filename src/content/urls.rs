@@ -39,20 +39,28 @@ pub fn parent_dir(rel: &str) -> &str {
 /// Resolves `link` (a relative path, possibly with `..`) against folder `dir` (`""` or ending in `/`).
 ///
 /// Returns `None` when the link climbs above the top, so it can never point outside the site.
+/// Every link of every page is resolved through here, twice (rendering and the link check): the
+/// path is built in one string, a `..` cutting it back to its last `/`.
 pub fn join(dir: &str, link: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    let trailing_slash = link.ends_with('/');
+    fn push(path: &mut String, part: &str) {
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str(part);
+    }
+    let mut joined = String::with_capacity(dir.len() + link.len() + 1);
+    for part in dir.split('/').filter(|p| !p.is_empty()) {
+        push(&mut joined, part);
+    }
     for part in link.split('/') {
         match part {
             "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
+            ".." if joined.is_empty() => return None,
+            ".." => joined.truncate(joined.rfind('/').unwrap_or(0)),
+            other => push(&mut joined, other),
         }
     }
-    let mut joined = parts.join("/");
-    if trailing_slash && !joined.is_empty() {
+    if link.ends_with('/') && !joined.is_empty() {
         joined.push('/');
     }
     Some(joined)
@@ -63,17 +71,23 @@ pub fn join(dir: &str, link: &str) -> Option<String> {
 /// `from` is a page URL (a folder, ending in `/`, or `""`). With `index_files`, links to folders get
 /// `index.html` appended so they work from `file://`.
 pub fn relative(from: &str, to: &str, index_files: bool) -> String {
-    let from_parts: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
-    let to_parts: Vec<&str> = to.split('/').filter(|p| !p.is_empty()).collect();
+    let segments = |path| str::split(path, '/').filter(|p: &&str| !p.is_empty());
+    let (mut from_rest, mut to_rest) = (segments(from).peekable(), segments(to).peekable());
+    while from_rest.peek().is_some() && from_rest.peek() == to_rest.peek() {
+        from_rest.next();
+        to_rest.next();
+    }
     let to_is_dir = to.is_empty() || to.ends_with('/');
-    let common = from_parts
-        .iter()
-        .zip(&to_parts)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let mut href = "../".repeat(from_parts.len() - common);
-    href.push_str(&to_parts[common..].join("/"));
-    if to_is_dir && common < to_parts.len() {
+    let mut href = "../".repeat(from_rest.count());
+    let mut descends = false;
+    for (i, part) in to_rest.enumerate() {
+        if i > 0 {
+            href.push('/');
+        }
+        href.push_str(part);
+        descends = true;
+    }
+    if to_is_dir && descends {
         href.push('/');
     }
     if to_is_dir && index_files {
@@ -81,7 +95,7 @@ pub fn relative(from: &str, to: &str, index_files: bool) -> String {
     } else if href.is_empty() {
         href.push_str("./");
     }
-    encode_path(&href)
+    encode_owned(href)
 }
 
 /// The prefix that leads from page URL `from` back to the site root (`""` -> `./`, `a/b/` -> `../../`).
@@ -99,20 +113,29 @@ pub fn root_prefix(from: &str) -> String {
 /// `path` is decoded (a file name as on disk), so `%` is encoded too; so is `:`, which a browser
 /// would read as a URL scheme in a relative href (`std::vector/`).
 pub fn encode_path(path: &str) -> String {
-    let keep = |byte: u8| byte.is_ascii_alphanumeric() || b"-._~/!$&()*+,;=@".contains(&byte);
-    // Most hrefs need no escape: every link of every page comes through here.
-    if path.bytes().all(keep) {
-        return path.to_string();
+    encode_owned(path.to_string())
+}
+
+/// [`encode_path`] of a string already owned: returned as it is when nothing needs escaping, as
+/// for most hrefs (every link of every page comes through here).
+fn encode_owned(path: String) -> String {
+    if path.bytes().all(keeps) {
+        return path;
     }
-    let mut out = String::with_capacity(path.len());
+    let mut out = String::with_capacity(path.len() + 8);
     for byte in path.bytes() {
-        if keep(byte) {
+        if keeps(byte) {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("%{byte:02X}"));
         }
     }
     out
+}
+
+/// Whether `byte` may stand in an href path as it is.
+fn keeps(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"-._~/!$&()*+,;=@".contains(&byte)
 }
 
 /// Decodes `%XX` escapes in a link written by an author, so `my%20page.md` finds `my page.md`.
@@ -157,6 +180,84 @@ mod tests {
         assert_eq!(join("", "./images/d.png").as_deref(), Some("images/d.png"));
         assert_eq!(join("a/", "../../x"), None);
         assert_eq!(join("a/", "b/").as_deref(), Some("a/b/"));
+    }
+
+    /// Every path of up to four segments over `pieces`, with and without a trailing slash.
+    fn paths(pieces: &[&str]) -> Vec<String> {
+        let mut all = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|p| pieces.iter().map(move |s| format!("{p}{s}/")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        let bare: Vec<String> = all.iter().map(|p| p.trim_end_matches('/').into()).collect();
+        all.extend(bare);
+        all
+    }
+
+    #[test]
+    fn join_and_relative_match_their_plain_definitions() {
+        // The definitions: lists of segments, as a reader would write them.
+        fn plain_join(dir: &str, link: &str) -> Option<String> {
+            let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+            for part in link.split('/') {
+                match part {
+                    "" | "." => {}
+                    ".." => {
+                        parts.pop()?;
+                    }
+                    other => parts.push(other),
+                }
+            }
+            let mut joined = parts.join("/");
+            if link.ends_with('/') && !joined.is_empty() {
+                joined.push('/');
+            }
+            Some(joined)
+        }
+        fn plain_relative(from: &str, to: &str, index_files: bool) -> String {
+            let from: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
+            let to_parts: Vec<&str> = to.split('/').filter(|p| !p.is_empty()).collect();
+            let to_is_dir = to.is_empty() || to.ends_with('/');
+            let common = from
+                .iter()
+                .zip(&to_parts)
+                .take_while(|(a, b)| a == b)
+                .count();
+            let mut href = "../".repeat(from.len() - common);
+            href.push_str(&to_parts[common..].join("/"));
+            if to_is_dir && common < to_parts.len() {
+                href.push('/');
+            }
+            if to_is_dir && index_files {
+                href.push_str("index.html");
+            } else if href.is_empty() {
+                href.push_str("./");
+            }
+            encode_path(&href)
+        }
+        let dirs = paths(&["a", "b", "."]);
+        let links = paths(&["a", "..", ".", "b c"]);
+        for dir in dirs.iter().filter(|d| d.is_empty() || d.ends_with('/')) {
+            for link in &links {
+                assert_eq!(join(dir, link), plain_join(dir, link), "{dir:?} {link:?}");
+            }
+        }
+        let urls = paths(&["a", "b", "é"]);
+        for from in urls.iter().filter(|u| u.is_empty() || u.ends_with('/')) {
+            for to in &urls {
+                for index_files in [false, true] {
+                    assert_eq!(
+                        relative(from, to, index_files),
+                        plain_relative(from, to, index_files),
+                        "{from:?} {to:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
