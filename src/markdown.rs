@@ -555,16 +555,27 @@ impl Summarizer {
     }
 
     fn finish(mut self) -> Summary {
-        let mut text = String::with_capacity(self.summary.text.len());
-        for word in self.summary.text.split_whitespace() {
-            if !text.is_empty() {
-                text.push(' ');
-            }
-            text.push_str(word);
-        }
-        self.summary.text = text;
+        self.summary.text = collapse_whitespace(&self.summary.text);
         self.summary
     }
+}
+
+/// `text`'s words with one space between them. ASCII text (most) is split without decoding
+/// characters; vertical tab is the one ASCII space the two splits disagree on.
+fn collapse_whitespace(text: &str) -> String {
+    let mut collapsed = String::with_capacity(text.len());
+    let words: Box<dyn Iterator<Item = &str>> = if text.bytes().all(|b| b.is_ascii() && b != 0x0B) {
+        Box::new(text.split_ascii_whitespace())
+    } else {
+        Box::new(text.split_whitespace())
+    };
+    for word in words {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
+    collapsed
 }
 
 /// Every link and image destination in `source` with its position in the file, in document order.
@@ -897,6 +908,26 @@ mod tests {
             )
             .collect();
             assert_eq!(ours, theirs, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn whitespace_collapses_as_unicode_splits_it() {
+        let pieces = [
+            "a", " ", "\t", "\n", "\r", "\x0B", "\x0C", "\u{a0}", "\u{2003}", "é",
+        ];
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        for text in &texts {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            assert_eq!(collapse_whitespace(text), words.join(" "), "{text:?}");
         }
     }
 
