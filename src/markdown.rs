@@ -168,17 +168,17 @@ impl<'s, I: Iterator<Item = (Event<'s>, Range<usize>)>> Iterator for MergeTexts<
             let Event::Text(first) = event else {
                 return Some((event, range));
             };
-            if !matches!(self.events.peek(), Some((Event::Text(_), _))) {
+            let is_text = |(event, _): &(Event<'s>, Range<usize>)| matches!(event, Event::Text(_));
+            let Some(second) = self.events.next_if(is_text) else {
                 return Some((Event::Text(first), range));
-            }
+            };
             let mut joined = Joined::new(self.source, first);
             let mut end = range.end;
-            while let Some((Event::Text(_), _)) = self.events.peek() {
-                let Some((Event::Text(next), next_range)) = self.events.next() else {
-                    unreachable!("peeked a text");
-                };
-                joined.push(&next);
-                end = next_range.end;
+            let mut next = Some(second);
+            while let Some((Event::Text(text), text_range)) = next {
+                joined.push(&text);
+                end = text_range.end;
+                next = self.events.next_if(is_text);
             }
             let text = joined.finish();
             if !text.is_empty() {
@@ -235,7 +235,7 @@ impl<'s> Joined<'s> {
 /// Where `part` starts in `whole`, if it is a slice of it.
 fn offset_in(whole: &str, part: &str) -> Option<usize> {
     let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    (start + part.len() <= whole.len()).then_some(start)
+    (start.checked_add(part.len())? <= whole.len()).then_some(start)
 }
 
 /// About the size of the HTML written from `events`, so that it is allocated once: highlighted
