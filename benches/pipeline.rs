@@ -176,7 +176,7 @@ fn templates(c: &mut Criterion) {
                 version: None,
                 path: None,
             };
-            let size = context.page.content.len() + 8 * 1024;
+            let size = context.page.content.len() + upnotes::render::LAYOUT_SIZE;
             let context = tera::Context::from_serialize(&context).expect("serialises");
             black_box(
                 templates

@@ -27,6 +27,8 @@ pub mod serve;
 pub mod site;
 pub mod spill;
 pub mod templates;
+#[cfg(test)]
+mod testing;
 pub mod version;
 pub mod warm;
 pub mod yaml;

@@ -916,15 +916,7 @@ mod tests {
         let pieces = [
             "a", " ", "\t", "\n", "\r", "\x0B", "\x0C", "\u{a0}", "\u{2003}", "é",
         ];
-        let mut texts = vec![String::new()];
-        let mut last = vec![String::new()];
-        for _ in 0..4 {
-            last = last
-                .iter()
-                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
-                .collect();
-            texts.extend(last.iter().cloned());
-        }
+        let texts = crate::testing::sequences(&pieces, 4);
         for text in &texts {
             let words: Vec<&str> = text.split_whitespace().collect();
             assert_eq!(collapse_whitespace(text), words.join(" "), "{text:?}");
@@ -944,15 +936,7 @@ mod tests {
         let pieces = [
             "http", "https", "://", "www", ".", "h", "w", ":", "/", "s", " ", "é",
         ];
-        let mut texts = vec![String::new()];
-        let mut last = vec![String::new()];
-        for _ in 0..4 {
-            last = last
-                .iter()
-                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
-                .collect();
-            texts.extend(last.iter().cloned());
-        }
+        let mut texts = crate::testing::sequences(&pieces, 4);
         texts.extend(
             [
                 "wwww.a",

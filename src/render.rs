@@ -391,7 +391,7 @@ impl Renderer<'_> {
 }
 
 /// About what the default theme's layouts add to a page's HTML, table of contents included.
-const LAYOUT_SIZE: usize = 8 * 1024;
+pub const LAYOUT_SIZE: usize = 8 * 1024;
 
 /// Guide pages list each version section in their table of contents, after the intro's headings.
 fn guide_toc(guide: &GuideContext) -> Vec<TocEntry> {

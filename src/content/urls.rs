@@ -184,15 +184,8 @@ mod tests {
 
     /// Every path of up to four segments over `pieces`, with and without a trailing slash.
     fn paths(pieces: &[&str]) -> Vec<String> {
-        let mut all = vec![String::new()];
-        let mut last = vec![String::new()];
-        for _ in 0..4 {
-            last = last
-                .iter()
-                .flat_map(|p| pieces.iter().map(move |s| format!("{p}{s}/")))
-                .collect();
-            all.extend(last.iter().cloned());
-        }
+        let segments: Vec<String> = pieces.iter().map(|p| format!("{p}/")).collect();
+        let mut all = crate::testing::sequences(&segments, 4);
         let bare: Vec<String> = all.iter().map(|p| p.trim_end_matches('/').into()).collect();
         all.extend(bare);
         all
