@@ -258,10 +258,7 @@ fn url_clashes(documents: &[Document], urls: &[String]) -> Vec<Option<String>> {
 
 fn page(mut doc: Document, url: String) -> Page {
     let (layout, layout_position) = match &doc.front_matter.layout {
-        Some(l) => (
-            l.value.clone(),
-            Some(crate::content::frontmatter::location(&l.referenced)),
-        ),
+        Some(l) => (l.value.clone(), Some(l.at)),
         None => (DEFAULT_LAYOUT.to_string(), None),
     };
     // Front matter positions are relative to the YAML, which starts on line 2 of the file.

@@ -87,14 +87,33 @@ fn is_delimiter(line: &str, marker: &str) -> bool {
     line.trim_end() == marker
 }
 
+/// A value of the front matter with where it is written, for messages about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Where it starts, relative to the YAML text (line 1 is its first line).
+    pub at: Position,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<T>::deserialize(deserializer)?;
+        Ok(Located {
+            value: spanned.value,
+            at: location(&spanned.referenced),
+        })
+    }
+}
+
 /// One entry of a note's `changes:` list, with the positions needed for error messages.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeEntry {
     /// A column of the overview matrix.
-    pub area: Spanned<String>,
+    pub area: Located<String>,
     /// One or more kind letters, in author order.
-    pub kind: Spanned<String>,
+    pub kind: Located<String>,
     /// Text in the matrix cell; defaults to the note title.
     pub label: Option<String>,
 }
@@ -131,7 +150,7 @@ front_matter! {
     /// Page or note heading.
     title: Option<String>,
     /// Template name without `.html`.
-    layout: Option<Spanned<String>>,
+    layout: Option<Located<String>>,
     /// Short summary for listings and feeds.
     description: Option<String>,
     /// Left out of every output unless `--drafts`.
@@ -141,11 +160,11 @@ front_matter! {
     /// Marks a folder's `_index.md` as an upgrade guide.
     guide: Option<bool>,
     /// A note's anchor id, kept verbatim.
-    id: Option<Spanned<String>>,
+    id: Option<Located<String>>,
     /// The version a version folder upgrades from.
-    from: Option<Spanned<String>>,
+    from: Option<Located<String>>,
     /// Release date of a version (`YYYY-MM-DD`).
-    released: Option<Spanned<String>>,
+    released: Option<Located<String>>,
     /// A note's entries in the overview matrix.
     changes: Option<Vec<ChangeEntry>>,
 }
@@ -170,6 +189,12 @@ pub struct Parsed {
 
 /// Parses the YAML of a front matter block that starts on file line `yaml_line`.
 pub fn parse(yaml_text: &str, yaml_line: usize) -> Result<Parsed, Problem> {
+    if let Some(front_matter) = super::flat::parse(yaml_text) {
+        return Ok(Parsed {
+            front_matter,
+            unknown_keys: Vec::new(),
+        });
+    }
     // Most front matter has only known keys: then one parse gives what two would.
     if let Ok(known) = yaml::from_str::<KnownKeysOnly>(yaml_text) {
         return Ok(Parsed {

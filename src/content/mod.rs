@@ -1,5 +1,6 @@
 //! Reading `content/`: which files are pages and which are static files, each page split and parsed.
 
+mod flat;
 pub mod frontmatter;
 pub mod urls;
 

@@ -3,28 +3,25 @@
 
 use std::collections::HashMap;
 
-use serde_saphyr::Spanned;
-
 use super::{Change, Note, VersionSection};
 use crate::config::Config;
 use crate::content::Document;
-use crate::content::frontmatter::location;
+use crate::content::frontmatter::Located;
 use crate::error::{Diagnostic, Diagnostics, Position};
 use crate::version::Version;
 
 /// Front matter positions are relative to the YAML, which starts on line 2 of the file.
-pub(super) fn file_position(spanned_location: &serde_saphyr::Location) -> Position {
-    let p = location(spanned_location);
-    Position::new(p.line + 1, p.column)
+pub(super) fn file_position(at: Position) -> Position {
+    Position::new(at.line + 1, at.column)
 }
 
 pub(super) fn check_from(
-    from: &Spanned<String>,
+    from: &Located<String>,
     version: &Version,
     doc: &Document,
     diagnostics: &mut Diagnostics,
 ) -> Option<String> {
-    let position = file_position(&from.referenced);
+    let position = file_position(from.at);
     match Version::parse(&from.value) {
         Ok(parsed) if parsed < *version => Some(from.value.clone()),
         Ok(_) => {
@@ -57,7 +54,7 @@ pub(super) fn check_from(
 }
 
 pub(super) fn check_date(
-    released: &Spanned<String>,
+    released: &Located<String>,
     doc: &Document,
     diagnostics: &mut Diagnostics,
 ) -> Option<String> {
@@ -80,7 +77,7 @@ pub(super) fn check_date(
             doc.source.clone(),
             format!("`released: {value}` is not a date: write it as YYYY-MM-DD"),
         )
-        .at(&doc.text, file_position(&released.referenced)),
+        .at(&doc.text, file_position(released.at)),
     );
     None
 }
@@ -119,11 +116,11 @@ pub(super) fn check_change(
                     quoted_list(config.overview.columns.iter())
                 ),
             )
-            .at(&doc.text, file_position(&entry.area.referenced)),
+            .at(&doc.text, file_position(entry.area.at)),
         );
     }
     let kind = entry.kind.value.trim();
-    let kind_position = file_position(&entry.kind.referenced);
+    let kind_position = file_position(entry.kind.at);
     if kind.is_empty() {
         ok = false;
         diagnostics.push(
@@ -182,7 +179,7 @@ pub(super) fn check_unique_ids(sections: &[VersionSection], diagnostics: &mut Di
                 .front_matter
                 .id
                 .as_ref()
-                .map_or_else(Position::start, |id| file_position(&id.referenced));
+                .map_or_else(Position::start, |id| file_position(id.at));
             diagnostics.push(
                 Diagnostic::error(
                     note.doc.source.clone(),

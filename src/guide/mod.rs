@@ -427,7 +427,7 @@ fn build_note(
                 };
                 diagnostics.push(
                     Diagnostic::error(doc.source.clone(), message)
-                        .at(&doc.text, file_position(&id.referenced)),
+                        .at(&doc.text, file_position(id.at)),
                 );
             }
             id.value.clone()
