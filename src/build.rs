@@ -379,7 +379,9 @@ pub struct RenderOutcome {
     pub warnings: Vec<Diagnostic>,
     /// A content page's links, where they are written, for link checking.
     pub links: Arc<[(crate::error::Position, String)]>,
-    /// Its search entries as JSON (see [`search::entry_json`]), joined by commas.
+    /// Its search entries as JSON (see [`search::entry_json`]), joined by commas. (Already JSON:
+    /// the manifest of [`crate::warm`] writes it as it is, not as a string escaped again.)
+    #[serde(skip)]
     pub search: Arc<str>,
 }
 

@@ -21,8 +21,8 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -36,20 +36,22 @@ use crate::serve::fingerprint::Inputs;
 include!(concat!(env!("OUT_DIR"), "/renderer_fingerprint.rs"));
 
 /// Bumped when the manifest's layout changes.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// A manifest's first line: reusable only when equal (format, renderer, build options, link
 /// targets).
 type Key = (u32, u64, u64);
 
-/// One rendered page: a line of its [`Head`] in JSON, a tab, then its outcome in JSON. (JSON
-/// writes a tab in a string as `\t`, so the first tab ends the head.)
+/// One rendered page: a line of its [`Head`] in JSON, a tab, its outcome in JSON but for the
+/// search entries, a tab, then those entries (JSON already: written as they are rather than
+/// escaped as one string, which cost more than the rest of the line). serde_json writes no tab
+/// outside a string, and a tab in a string as `\t`, so the tabs split the line.
 #[derive(Debug, Clone)]
 struct Entry {
     head: Head,
-    /// What rendering it left (never warnings: a page with warnings is not remembered), as a
-    /// [`RenderOutcome`] in JSON. It is parsed only for a page that is kept, while pages render:
-    /// opening a manifest reads no more than the heads.
+    /// What rendering it left (never warnings: a page with warnings is not remembered): the
+    /// [`RenderOutcome`] in JSON, a tab, its search entries. It is parsed only for a page that
+    /// is kept, while pages render: opening a manifest reads no more than the heads.
     outcome: String,
 }
 
@@ -219,7 +221,7 @@ impl Reuse for Warm<'_> {
         if entry.head.fingerprint != self.inputs.fingerprint(job) {
             return None;
         }
-        let outcome = serde_json::from_str(&entry.outcome).ok()?;
+        let outcome = parse_outcome(&entry.outcome)?;
         if !self.place(&rel, entry) {
             return None;
         }
@@ -238,7 +240,7 @@ impl Reuse for Warm<'_> {
         if !outcome.warnings.is_empty() {
             return;
         }
-        let Ok(outcome) = serde_json::to_string(outcome) else {
+        let Some(outcome) = outcome_line(outcome) else {
             return;
         };
         let entry = Entry {
@@ -251,6 +253,23 @@ impl Reuse for Warm<'_> {
         };
         self.remember(&entry);
     }
+}
+
+/// `outcome` as a manifest line holds it (see [`Entry`]).
+fn outcome_line(outcome: &RenderOutcome) -> Option<String> {
+    let mut line = serde_json::to_string(outcome).ok()?;
+    line.reserve(1 + outcome.search.len());
+    line.push('\t');
+    line.push_str(&outcome.search);
+    Some(line)
+}
+
+/// The outcome a manifest line holds, as [`outcome_line`] wrote it.
+fn parse_outcome(line: &str) -> Option<RenderOutcome> {
+    let (json, search) = line.split_once('\t')?;
+    let mut outcome: RenderOutcome = serde_json::from_str(json).ok()?;
+    outcome.search = Arc::from(search);
+    Some(outcome)
 }
 
 /// Drops the manifests of `staging`'s folders: for `serve` and `watch`, which swap the folders and
@@ -290,13 +309,12 @@ impl Saved {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     #[test]
-    fn a_manifest_line_splits_at_the_first_tab_whatever_its_strings_hold() {
+    fn a_manifest_line_splits_at_its_two_tabs_whatever_its_strings_hold() {
         let outcome = RenderOutcome {
             url: "a\tb/".to_string(),
-            anchors: crate::links::AnchorSet::default(),
+            anchors: ["tab\there", "x"].map(String::from).into_iter().collect(),
             warnings: Vec::new(),
             links: Arc::from(vec![(
                 crate::error::Position::new(1, 2),
@@ -312,15 +330,17 @@ mod tests {
         let line = format!(
             "{}\t{}",
             serde_json::to_string(&head).expect("head"),
-            serde_json::to_string(&outcome).expect("outcome")
+            outcome_line(&outcome).expect("outcome")
         );
-        assert_eq!(line.matches('\t').count(), 1, "{line}");
+        assert_eq!(line.matches('\t').count(), 2, "{line}");
         let entry = Entry::parse(&line).expect("parses");
         assert_eq!(entry.head.rel, head.rel);
         assert_eq!(Entry::parse_head(&line).expect("head").html, 9);
-        let back: RenderOutcome = serde_json::from_str(&entry.outcome).expect("outcome");
+        let back = parse_outcome(&entry.outcome).expect("outcome");
         assert_eq!(back.url, outcome.url);
         assert_eq!(back.links, outcome.links);
+        assert_eq!(back.search, outcome.search);
+        assert_eq!(back.anchors, outcome.anchors);
         assert!(Entry::parse("{\"rel\":\"torn").is_none());
     }
 }
