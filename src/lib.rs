@@ -13,6 +13,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod external;
+pub mod folder;
 pub mod guide;
 pub mod highlight;
 pub mod init;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::error::{Diagnostic, Diagnostics, Position};
+use crate::folder::Folder;
 use frontmatter::FrontMatter;
 
 /// The content folder name, at the site root.
@@ -38,8 +39,17 @@ pub struct Document {
     pub body_start: usize,
     /// 1-based line of the body's first line in the file.
     pub body_line: usize,
-    /// Set once the text was released: the content folder to read it from again.
-    pub released_from: Option<Arc<Path>>,
+    /// Set once the text was released: where to read it from again.
+    pub released_from: Option<Released>,
+}
+
+/// Where a released document's text is read from again.
+#[derive(Debug, Clone)]
+pub struct Released {
+    /// The content folder.
+    folder: Arc<Folder>,
+    /// The length of the text, which is the file's (line ends are normalized byte for byte).
+    len: usize,
 }
 
 impl Document {
@@ -52,9 +62,12 @@ impl Document {
 
     /// Drops the text, keeping what is needed to read it again. A site of 50,000 pages would
     /// otherwise hold a quarter of a gigabyte of Markdown while it renders one page at a time.
-    pub fn release(&mut self, content_dir: &Arc<Path>) {
+    pub fn release(&mut self, content: &Arc<Folder>) {
+        self.released_from = Some(Released {
+            folder: Arc::clone(content),
+            len: self.text.len(),
+        });
         self.text = String::new();
-        self.released_from = Some(Arc::clone(content_dir));
     }
 
     /// Drops the front matter of a released document once what the site model needs of it was
@@ -81,7 +94,7 @@ impl Document {
     }
 
     fn read_again(&self, front_matter: bool) -> Result<Cow<'_, Document>, Diagnostic> {
-        let Some(dir) = &self.released_from else {
+        let Some(released) = &self.released_from else {
             return Ok(Cow::Borrowed(self));
         };
         let changed = || {
@@ -90,7 +103,10 @@ impl Document {
                 "the file changed or vanished while the site was being built: build again",
             )
         };
-        let bytes = std::fs::read(dir.join(&self.rel)).map_err(|_| changed())?;
+        let bytes = released
+            .folder
+            .read_expecting(&self.rel, released.len)
+            .map_err(|_| changed())?;
         let text = String::from_utf8(bytes).map_err(|_| changed())?;
         let text = match normalize_line_ends(&text) {
             Cow::Borrowed(_) => text,
@@ -233,7 +249,7 @@ pub fn load_with(
 ) -> Content {
     let content_dir = root.join(CONTENT_DIR);
     let (markdown, static_files) = walk(&content_dir, diagnostics);
-    let shared_dir: Arc<Path> = Arc::from(content_dir.as_path());
+    let folder = Arc::new(Folder::open(&content_dir));
     let known = parsed.as_deref();
     // Each file's result: reused (`None`), or read now with its stamp (if it could be taken).
     let results: Vec<(Option<Option<Stamp>>, ParseResult)> = markdown
@@ -246,10 +262,10 @@ pub fn load_with(
             if let Some((_, result)) = earlier {
                 return (None, result.clone());
             }
-            let (mut document, problems) = read_document(&content_dir, rel);
+            let (mut document, problems) = read_document(&folder, rel);
             // Parsed and checked: the text is read again when the page is rendered.
             if let Some(doc) = &mut document {
-                doc.release(&shared_dir);
+                doc.release(&folder);
             }
             (Some(stamp), (document, problems))
         })
@@ -447,9 +463,9 @@ fn relative_to_root(content_dir: &Path, path: &Path) -> PathBuf {
 
 /// Reads and parses one Markdown file; a document is returned whenever the file could be read as text,
 /// so later stages can still check it.
-pub fn read_document(content_dir: &Path, rel: &str) -> (Option<Document>, Vec<Diagnostic>) {
+pub fn read_document(content: &Folder, rel: &str) -> (Option<Document>, Vec<Diagnostic>) {
     let source = Path::new(CONTENT_DIR).join(rel);
-    let bytes = match std::fs::read(content_dir.join(rel)) {
+    let bytes = match content.read(rel) {
         Ok(bytes) => bytes,
         Err(e) => {
             return (

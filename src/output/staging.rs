@@ -18,6 +18,7 @@ use std::sync::Mutex;
 
 use super::{MARKER, OutputOptions, Parts, Sink, absolute, check_target, inside};
 use crate::error::{Error, Result};
+use crate::folder::Folder;
 
 /// Folder of upnotes' own working state (the spare outputs), in the project root.
 pub const STATE_DIR: &str = ".upnotes";
@@ -27,6 +28,8 @@ pub const STATE_DIR: &str = ".upnotes";
 pub struct Staging {
     target: PathBuf,
     dir: PathBuf,
+    /// `dir`, opened: files it already holds are opened relative to it.
+    folder: Folder,
     /// `.upnotes/<name>`: the prefix of this output's files in the state folder.
     state_prefix: PathBuf,
     /// Files the spare held when the build started (none for a fresh folder) that this build has
@@ -64,6 +67,7 @@ impl Staging {
         };
         Ok(Staging {
             target,
+            folder: Folder::open(&dir),
             dir,
             state_prefix: state.join(&name),
             unclaimed: Mutex::new(existing),
@@ -108,7 +112,7 @@ impl Staging {
         if held && holds(&path, bytes) {
             return Ok(());
         }
-        self.put(&path, bytes, held)
+        self.put(rel, &path, bytes, held)
     }
 
     /// [`Staging::write`] when the caller knows whether the spare's file at `rel` holds `bytes`
@@ -120,13 +124,13 @@ impl Staging {
         if held && same {
             return Ok(());
         }
-        self.put(&path, bytes, held)
+        self.put(rel, &path, bytes, held)
     }
 
-    /// Writes `bytes` at `path`. A file the spare `held` there has its folders already, so only a
-    /// new file (or a failed write) makes room first.
-    fn put(&self, path: &Path, bytes: &[u8], held: bool) -> Result<()> {
-        if held && overwrite(path, bytes).is_ok() {
+    /// Writes `bytes` at `rel` (whose full path is `path`). A file the spare `held` there has its
+    /// folders already, so only a new file (or a failed write) makes room first.
+    fn put(&self, rel: &str, path: &Path, bytes: &[u8], held: bool) -> Result<()> {
+        if held && overwrite(&self.folder, rel, bytes).is_ok() {
             return Ok(());
         }
         make_room(&self.dir, path)?;
@@ -322,8 +326,8 @@ fn survey_folder(folder: &Path, prefix: &str, found: &mut dyn FnMut(String)) -> 
 /// starts writing the file back on close (its guard against empty files after a crash). A write
 /// cut short leaves a mix of old and new bytes, as a truncating one leaves a cut file: either way
 /// the build fails, and a spare without a manifest has its files compared byte for byte again.
-fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = File::options().write(true).open(path)?;
+fn overwrite(folder: &Folder, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = folder.open_existing_for_writing(rel)?;
     file.write_all(bytes)?;
     file.set_len(bytes.len() as u64)
 }

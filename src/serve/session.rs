@@ -281,7 +281,8 @@ impl Session {
         let (Some(was), []) = self.parsed.get(&rel)? else {
             return None;
         };
-        let content_dir = self.options.root.join(content::CONTENT_DIR);
+        let content_dir =
+            crate::folder::Folder::open(&self.options.root.join(content::CONTENT_DIR));
         let (Some(now), problems) = content::read_document(&content_dir, &rel) else {
             return None;
         };
