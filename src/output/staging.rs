@@ -13,8 +13,11 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use rustix::fs::{Mode, OFlags};
 
 use super::{MARKER, OutputOptions, Parts, Sink, absolute, check_target, inside};
 use crate::error::{Error, Result};
@@ -273,43 +276,75 @@ fn fresh(dir: &Path) -> Result<()> {
 }
 
 /// The files of a spare folder, by site-relative path. Symbolic links (upnotes never writes
-/// one) are removed, so no write can follow one out of the folder. Folders are read in parallel:
-/// a large site's spare has a folder per page, and the build waits for this before rendering.
+/// one) are removed, so no write can follow one out of the folder. Folders are read in parallel,
+/// each opened relative to the one above it: a large site's spare has a folder per page, and the
+/// build waits for this before rendering.
 fn survey(dir: &Path) -> Result<HashSet<String>> {
+    let folder = open_folder(rustix::fs::CWD, dir).map_err(|e| Error::io("cannot read", dir, e))?;
     let mut files = HashSet::new();
-    survey_folder(dir, "", &mut |rel| {
+    survey_folder(folder, dir, "", &mut |rel| {
         files.insert(rel);
     })?;
     Ok(files)
 }
 
-/// Calls `found` with the site-relative path of every file under `folder` (at `prefix`, which is
-/// empty or ends in `/`), skipping `.git` folders and removing symbolic links.
-fn survey_folder(folder: &Path, prefix: &str, found: &mut dyn FnMut(String)) -> Result<()> {
+/// The folder `name` in `parent`, opened for reading its entries (not through a symbolic link).
+fn open_folder(parent: impl AsFd, name: impl rustix::path::Arg) -> std::io::Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    Ok(rustix::fs::openat(parent, name, flags, Mode::empty())?)
+}
+
+/// Calls `found` with the site-relative path of every file in `folder` (at `path`, for messages;
+/// at `prefix`, which is empty or ends in `/`), skipping `.git` folders and removing symbolic
+/// links.
+fn survey_folder(
+    folder: OwnedFd,
+    path: &Path,
+    prefix: &str,
+    found: &mut dyn FnMut(String),
+) -> Result<()> {
     use rayon::prelude::*;
-    let failed = |e| Error::io("cannot read", folder, e);
+    use rustix::fs::{AtFlags, FileType};
+    let failed = |e: rustix::io::Errno| Error::io("cannot read", path, e.into());
+    let mut entries = rustix::fs::Dir::new(folder).map_err(failed)?;
     let mut below = Vec::new();
-    for entry in std::fs::read_dir(folder).map_err(failed)? {
+    while let Some(entry) = entries.read() {
         let entry = entry.map_err(failed)?;
-        let kind = entry.file_type().map_err(failed)?;
         let name = entry.file_name();
-        let rel = format!("{prefix}{}", name.to_string_lossy());
-        if kind.is_symlink() {
-            let path = entry.path();
-            std::fs::remove_file(&path).map_err(|e| Error::io("cannot remove", &path, e))?;
-        } else if kind.is_dir() {
-            if name != ".git" {
-                below.push((entry.path(), rel));
+        if matches!(name.to_bytes(), b"." | b"..") {
+            continue;
+        }
+        let folder = entries.fd().map_err(failed)?;
+        let kind = match entry.file_type() {
+            // Some file systems do not say in the entry.
+            FileType::Unknown => rustix::fs::statat(folder, name, AtFlags::SYMLINK_NOFOLLOW)
+                .map(|stat| FileType::from_raw_mode(stat.st_mode))
+                .map_err(failed)?,
+            kind => kind,
+        };
+        let rel = format!("{prefix}{}", String::from_utf8_lossy(name.to_bytes()));
+        match kind {
+            FileType::Symlink => {
+                rustix::fs::unlinkat(folder, name, AtFlags::empty()).map_err(|e| {
+                    Error::io("cannot remove", path.join(&rel[prefix.len()..]), e.into())
+                })?
             }
-        } else if kind.is_file() {
-            found(rel);
+            FileType::Directory if name.to_bytes() != b".git" => {
+                below.push((name.to_owned(), rel));
+            }
+            FileType::RegularFile => found(rel),
+            _ => {}
         }
     }
+    let parent = entries.fd().map_err(failed)?;
     let nested: Vec<Result<Vec<String>>> = below
         .par_iter()
-        .map(|(path, rel)| {
+        .map(|(name, rel)| {
+            let path = path.join(&rel[prefix.len()..]);
+            let folder = open_folder(parent, name.as_c_str())
+                .map_err(|e| Error::io("cannot read", &path, e))?;
             let mut files = Vec::new();
-            survey_folder(path, &format!("{rel}/"), &mut |f| {
+            survey_folder(folder, &path, &format!("{rel}/"), &mut |f| {
                 files.push(f);
             })
             .map(|()| files)
