@@ -488,7 +488,7 @@ pub fn read_document(content: &Folder, rel: &str) -> (Option<Document>, Vec<Diag
             return (None, vec![problem]);
         }
     };
-    parse_document(rel, source, &text)
+    parse_text(rel, source, Cow::Owned(text))
 }
 
 /// Turns lone carriage returns (classic Mac line ends) into `\n`. YAML and CommonMark read them as
@@ -518,9 +518,23 @@ pub fn parse_document(
     source: PathBuf,
     text: &str,
 ) -> (Option<Document>, Vec<Diagnostic>) {
-    let text = &*normalize_line_ends(text);
+    parse_text(rel, source, Cow::Borrowed(text))
+}
+
+/// [`parse_document`]; a text the caller owns becomes the document's without a copy.
+fn parse_text(
+    rel: &str,
+    source: PathBuf,
+    text: Cow<'_, str>,
+) -> (Option<Document>, Vec<Diagnostic>) {
+    let normalized = match normalize_line_ends(&text) {
+        Cow::Owned(normalized) => Some(normalized),
+        Cow::Borrowed(_) => None,
+    };
+    let owned = normalized.map_or(text, Cow::Owned);
+    let text = &*owned;
     let mut problems = Vec::new();
-    if let Some(offset) = text.find('\0') {
+    if let Some(offset) = memchr::memchr(0, text.as_bytes()) {
         // No snippet: the line would put binary bytes on the terminal.
         problems.push(
             Diagnostic::error(
@@ -564,16 +578,18 @@ pub fn parse_document(
         Some(_) => None,
         None => crate::markdown::first_heading(split.body),
     };
+    let (has_front_matter, body_line) = (split.yaml.is_some(), split.body_line);
+    let text_hash = text_hash(text);
     let document = Document {
         rel: rel.to_string(),
         source,
         front_matter: Arc::new(front_matter),
-        has_front_matter: split.yaml.is_some(),
-        text: text.to_string(),
-        text_hash: text_hash(text),
+        has_front_matter,
+        text: owned.into_owned(),
+        text_hash,
         first_heading,
         body_start,
-        body_line: split.body_line,
+        body_line,
         released_from: None,
     };
     (Some(document), problems)
