@@ -183,8 +183,17 @@ impl Store {
     /// The stored block for `key`, if there is one and it reads back intact.
     pub fn get(&self, key: u128) -> Option<HighlightedBlock> {
         let entry = self.index.get(&key)?;
-        let mut payload = vec![0; entry.len as usize];
-        self.file.read_exact_at(&mut payload, entry.offset).ok()?;
+        let len = entry.len as usize;
+        // Read into the vector's spare room: a zeroed buffer would be written twice.
+        let mut payload = Vec::with_capacity(len);
+        while payload.len() < len {
+            let at = entry.offset + payload.len() as u64;
+            let spare = rustix::buffer::spare_capacity(&mut payload);
+            if rustix::io::pread(&self.file, spare, at).ok()? == 0 {
+                return None;
+            }
+        }
+        payload.truncate(len);
         if xxh3_64(&payload) != entry.checksum {
             return None;
         }
