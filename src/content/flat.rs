@@ -25,17 +25,13 @@ pub fn parse(yaml: &str) -> Option<FrontMatter> {
         let value = scalar(written)?.to_string();
         // The key and `: ` are ASCII: the value starts at this column, counted in characters.
         let at = Position::new(index + 1, key.len() + 3);
-        let located = || Located {
-            value: value.clone(),
-            at,
-        };
         let taken = match key {
-            "title" => set(&mut front_matter.title, value.clone()),
-            "description" => set(&mut front_matter.description, value.clone()),
-            "layout" => set(&mut front_matter.layout, located()),
-            "id" => set(&mut front_matter.id, located()),
-            "from" => set(&mut front_matter.from, located()),
-            "released" => set(&mut front_matter.released, located()),
+            "title" => set(&mut front_matter.title, value),
+            "description" => set(&mut front_matter.description, value),
+            "layout" => set(&mut front_matter.layout, Located { value, at }),
+            "id" => set(&mut front_matter.id, Located { value, at }),
+            "from" => set(&mut front_matter.from, Located { value, at }),
+            "released" => set(&mut front_matter.released, Located { value, at }),
             _ => false,
         };
         if !taken {

@@ -30,8 +30,7 @@ pub const STATE_DIR: &str = ".upnotes";
 #[derive(Debug)]
 pub struct Staging {
     target: PathBuf,
-    dir: PathBuf,
-    /// `dir`, opened: files it already holds are opened relative to it.
+    /// The folder being written, opened: files it already holds are opened relative to it.
     folder: Folder,
     /// `.upnotes/<name>`: the prefix of this output's files in the state folder.
     state_prefix: PathBuf,
@@ -71,7 +70,6 @@ impl Staging {
         Ok(Staging {
             target,
             folder: Folder::open(&dir),
-            dir,
             state_prefix: state.join(&name),
             unclaimed: Mutex::new(existing),
             _lock: lock,
@@ -80,7 +78,7 @@ impl Staging {
 
     /// The folder being written.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.folder.path()
     }
 
     /// The output folder the build replaces.
@@ -105,7 +103,7 @@ impl Staging {
     /// The path inside the staging folder for site-relative `rel`, refusing anything that could
     /// land outside it (`..`, absolute paths, drive prefixes).
     pub fn path_for(&self, rel: &str) -> Result<PathBuf> {
-        inside(&self.dir, rel)
+        inside(self.folder.path(), rel)
     }
 
     /// Writes `bytes` to site-relative `rel` unless the file already holds exactly them.
@@ -136,7 +134,7 @@ impl Staging {
         if held && overwrite(&self.folder, rel, bytes).is_ok() {
             return Ok(());
         }
-        make_room(&self.dir, path)?;
+        make_room(self.folder.path(), path)?;
         std::fs::write(path, bytes).map_err(|e| Error::io("cannot write", path, e))
     }
 
@@ -147,7 +145,7 @@ impl Staging {
         if self.claim(rel) && holds_parts(&path, parts) {
             return Ok(());
         }
-        make_room(&self.dir, &path)?;
+        make_room(self.folder.path(), &path)?;
         let failed = |e| Error::io("cannot write", &path, e);
         let mut file = std::io::BufWriter::new(File::create(&path).map_err(failed)?);
         parts
@@ -167,7 +165,7 @@ impl Staging {
         if self.claim(rel) && std::fs::read(from).is_ok_and(|bytes| holds(&path, &bytes)) {
             return Ok(());
         }
-        make_room(&self.dir, &path)?;
+        make_room(self.folder.path(), &path)?;
         std::fs::copy(from, &path)
             .map(|_| ())
             .map_err(|e| Error::io("cannot copy", from, e))
@@ -189,25 +187,25 @@ impl Staging {
             .unclaimed
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let dir = self.folder.path();
         for rel in &stale {
             if rel != MARKER {
-                remove_file_and_empty_parents(&self.dir, &self.dir.join(rel))?;
+                remove_file_and_empty_parents(dir, &dir.join(rel))?;
             }
         }
         let git = self.target.join(".git");
         if git.exists() {
-            let moved = self.dir.join(".git");
+            let moved = dir.join(".git");
             std::fs::rename(&git, &moved).map_err(|e| Error::io("cannot move", &git, e))?;
         }
         if self.target.exists() {
-            swap(&self.dir, &self.target)?;
+            swap(dir, &self.target)?;
             // A target that upnotes did not write (replaced with `--force`) is not kept.
-            if !self.dir.join(MARKER).is_file() {
-                std::fs::remove_dir_all(&self.dir)
-                    .map_err(|e| Error::io("cannot remove", &self.dir, e))?;
+            if !dir.join(MARKER).is_file() {
+                std::fs::remove_dir_all(dir).map_err(|e| Error::io("cannot remove", dir, e))?;
             }
         } else {
-            std::fs::rename(&self.dir, &self.target)
+            std::fs::rename(dir, &self.target)
                 .map_err(|e| Error::io("cannot move the new output to", &self.target, e))?;
         }
         Ok(self.target)
