@@ -57,12 +57,14 @@ impl Position {
     }
 }
 
-/// Line starts of a text, to turn many byte offsets into positions without rescanning. The text is
-/// scanned on the first call to [`LineIndex::position`]: most texts never need one.
+/// Turns many byte offsets of one text into positions. Offsets mostly come in order (the links of
+/// a page, as written), so it keeps the line it reached last and counts on from there; an offset
+/// before that line starts again from the top. Nothing is allocated: every page with a link asks.
 #[derive(Debug, Clone)]
 pub struct LineIndex<'a> {
     text: &'a str,
-    starts: std::cell::OnceCell<Vec<usize>>,
+    /// The start of the line reached last, and its number (from 1).
+    reached: std::cell::Cell<(usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
@@ -70,33 +72,34 @@ impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         LineIndex {
             text,
-            starts: std::cell::OnceCell::new(),
+            reached: std::cell::Cell::new((0, 1)),
         }
-    }
-
-    fn starts(&self) -> &[usize] {
-        self.starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1))
-                .collect()
-        })
     }
 
     /// The position of byte `offset`, with line numbers shifted so that the text starts on `first_line`.
     pub fn position(&self, offset: usize, first_line: usize) -> Position {
-        let offset = offset.min(self.text.len());
-        let starts = self.starts();
-        let line = starts.partition_point(|&start| start <= offset).max(1);
-        let start = starts[line - 1];
-        let mut end = offset;
+        let mut end = offset.min(self.text.len());
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = self
-            .text
-            .get(start..end)
-            .map_or(1, |s| s.chars().count() + 1);
-        Position::new(line + first_line - 1, column)
+        let (mut start, mut line) = self.reached.get();
+        if end < start {
+            (start, line) = (0, 1);
+        }
+        let bytes = &self.text.as_bytes()[start..end];
+        let newlines = memchr::memchr_iter(b'\n', bytes);
+        if let Some(last) = memchr::memrchr(b'\n', bytes) {
+            line += newlines.count();
+            start += last + 1;
+        }
+        self.reached.set((start, line));
+        let before = &self.text[start..end];
+        let column = if before.is_ascii() {
+            before.len()
+        } else {
+            before.chars().count()
+        };
+        Position::new(line + first_line - 1, column + 1)
     }
 }
 
@@ -336,7 +339,8 @@ mod tests {
     fn line_index_agrees_with_of_offset() {
         let src = "ab\ncdé\nx";
         let index = LineIndex::new(src);
-        for offset in [0, 1, 3, 5, 7, 8, 9, 99] {
+        // In order, then out of order (from the top again).
+        for offset in [0, 1, 3, 5, 7, 8, 9, 99, 6, 2, 8, 0] {
             assert_eq!(
                 index.position(offset, 1),
                 Position::of_offset(src, offset),

@@ -228,7 +228,7 @@ pub fn check_source(site: &Site, anchors: &dyn Anchors, source: &LinkSource<'_>)
                         None
                     }
                 };
-                checked.anchored.push(url);
+                checked.anchored.push(url.into_owned());
                 problem
             }),
         };

@@ -442,7 +442,7 @@ impl<'s> Pass<'s, '_> {
 
     /// Splits plain text around bare URLs, turning each into a link as GitHub does.
     fn autolink(&mut self, text: CowStr<'s>) {
-        let found = find_urls(&text);
+        let found = self.found.urls_of(&text);
         if found.is_empty() {
             self.out.push(Event::Text(text));
             return;
@@ -596,6 +596,10 @@ struct LinkFinder<'s> {
     /// Inside how many links and images.
     link_depth: usize,
     in_code_block: bool,
+    /// The bare URLs of the last text it looked through, when that text is a slice of the
+    /// source: rendering turns the same text's URLs into links next, and asks for them here
+    /// rather than searching the text again.
+    last_urls: Option<(&'s str, Vec<Range<usize>>)>,
 }
 
 impl<'s> LinkFinder<'s> {
@@ -606,11 +610,27 @@ impl<'s> LinkFinder<'s> {
             found: Vec::new(),
             link_depth: 0,
             in_code_block: false,
+            last_urls: None,
         }
     }
 
+    /// The bare URLs of `text`: those found when it was fed, if it is that same slice of the
+    /// source, else searched for now.
+    fn urls_of(&mut self, text: &CowStr<'s>) -> Vec<Range<usize>> {
+        if let (CowStr::Borrowed(text), Some((last, _))) = (text, &self.last_urls)
+            && std::ptr::eq(*text, *last)
+        {
+            return self
+                .last_urls
+                .take()
+                .map(|(_, urls)| urls)
+                .unwrap_or_default();
+        }
+        find_urls(text)
+    }
+
     /// Takes in the next event and its range in the text.
-    fn feed(&mut self, event: &Event<'_>, range: &Range<usize>) {
+    fn feed(&mut self, event: &Event<'s>, range: &Range<usize>) {
         match event {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 self.link_depth += 1;
@@ -624,7 +644,8 @@ impl<'s> LinkFinder<'s> {
             Event::End(TagEnd::CodeBlock) => self.in_code_block = false,
             // Bare URLs become links when rendered, so they are links to check too.
             Event::Text(text) if self.link_depth == 0 && !self.in_code_block => {
-                for url in find_urls(text) {
+                let urls = find_urls(text);
+                for url in &urls {
                     let shown = &text[url.clone()];
                     let href = if shown.starts_with("www.") {
                         format!("http://{shown}")
@@ -637,6 +658,10 @@ impl<'s> LinkFinder<'s> {
                     let at = self.lines.position(at, self.source.first_line);
                     self.found.push((at, href));
                 }
+                self.last_urls = match text {
+                    CowStr::Borrowed(text) => Some((text, urls)),
+                    _ => None,
+                };
             }
             _ => {}
         }

@@ -32,6 +32,10 @@ pub struct SiteContext {
     /// The themes code is highlighted for (the config's light and dark theme).
     #[serde(skip)]
     pub styling: &'static crate::highlight::Styling,
+    /// These values as the template engine holds them, made once: every page's context shares
+    /// them rather than converting them again.
+    #[serde(skip)]
+    value: std::sync::OnceLock<tera::Value>,
 }
 
 impl SiteContext {
@@ -48,7 +52,17 @@ impl SiteContext {
                 &config.highlight.light,
                 &config.highlight.dark,
             ),
+            value: std::sync::OnceLock::new(),
         }
+    }
+
+    /// These values for a template context.
+    fn value(&self) -> Result<tera::Value, tera::Error> {
+        if let Some(value) = self.value.get() {
+            return Ok(value.clone());
+        }
+        let value = tera::Value::try_from_serializable(self)?;
+        Ok(self.value.get_or_init(|| value).clone())
     }
 }
 
@@ -90,6 +104,23 @@ pub struct TemplateContext<'a> {
     pub version: Option<SectionContext>,
     /// On the path view: all notes grouped and tagged by version.
     pub path: Option<PathContext>,
+}
+
+impl TemplateContext<'_> {
+    /// The context as the template engine takes it: what serializing the whole struct gives,
+    /// with the site's values shared rather than converted for every page.
+    fn to_tera(&self) -> Result<Context, tera::Error> {
+        use tera::Value;
+        let mut context = Context::new();
+        context.insert_value("site", self.site.value()?);
+        context.insert_value("page", Value::try_from_serializable(&self.page)?);
+        context.insert_value("root", Value::from(self.root.as_str()));
+        context.insert_value("index_file", Value::from(self.index_file));
+        context.insert_value("guide", Value::try_from_serializable(&self.guide)?);
+        context.insert_value("version", Value::try_from_serializable(&self.version)?);
+        context.insert_value("path", Value::try_from_serializable(&self.path)?);
+        Ok(context)
+    }
 }
 
 /// How pages are rendered.
@@ -222,7 +253,7 @@ impl Renderer<'_> {
     ) -> Result<String, Diagnostic> {
         // The page's HTML, and the layout around it: a few KiB of head, header and contents.
         let size = context.page.content.len() + LAYOUT_SIZE;
-        let context = Context::from_serialize(context).map_err(|e| {
+        let context = context.to_tera().map_err(|e| {
             Diagnostic::error(source, format!("cannot build the template context: {e}"))
         })?;
         self.templates.render(template, &context, source, size)
@@ -449,6 +480,41 @@ pub fn base_path(base_url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_template_context_is_the_whole_struct_serialized() {
+        let config = Config::default();
+        let site = SiteContext::new(&config);
+        let page = PageContext {
+            title: "T",
+            description: Some("d"),
+            url: "a/b/",
+            permalink: "https://example.org/a/b/".to_string(),
+            source: "a/b.md",
+            layout: "page",
+            content: "<p>x</p>".to_string(),
+            toc: vec![TocEntry {
+                level: 2,
+                id: "x".to_string(),
+                title: "X".to_string(),
+                children: Vec::new(),
+            }],
+        };
+        let mut context = TemplateContext {
+            site: &site,
+            root: urls::root_prefix(page.url),
+            page,
+            index_file: "index.html",
+            guide: None,
+            version: None,
+            path: None,
+        };
+        for _ in 0..2 {
+            let whole = Context::from_serialize(&context).expect("serialize");
+            assert_eq!(context.to_tera().expect("context"), whole);
+            context.index_file = "";
+        }
+    }
 
     #[test]
     fn base_path_of_urls() {

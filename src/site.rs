@@ -315,17 +315,19 @@ pub struct PageLinks<'a> {
     pub index_files: bool,
 }
 
-/// Where a link written in a page leads.
+/// Where a link written in a page leads. URLs and fragments are borrowed from the site model or
+/// the link where they can be: every link of every page is resolved, twice (rendering and the
+/// link check).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LinkTarget {
+pub enum LinkTarget<'a> {
     /// Not ours to check: a URL with a scheme, an absolute path, an empty link.
     External,
     /// A place in this site: a site-relative URL (page folder or file) and an optional fragment.
     Internal {
         /// Site-relative URL of the page or file.
-        url: String,
+        url: Cow<'a, str>,
         /// The fragment without `#`, if any.
-        fragment: Option<String>,
+        fragment: Option<Cow<'a, str>>,
     },
     /// A relative link to something that does not exist (or leads outside `content/`).
     Missing {
@@ -334,51 +336,68 @@ pub enum LinkTarget {
     },
 }
 
-impl PageLinks<'_> {
+impl<'a> PageLinks<'a> {
     /// Resolves `destination` as written in this page's source to its target in the site.
-    pub fn target(&self, destination: &str) -> LinkTarget {
+    pub fn target<'d>(&self, destination: &'d str) -> LinkTarget<'d>
+    where
+        'a: 'd,
+    {
+        let nonempty = |fragment: Cow<'d, str>| Some(fragment).filter(|f| !f.is_empty());
         if let Some(fragment) = destination.strip_prefix('#') {
             return LinkTarget::Internal {
-                url: self.page_url.to_string(),
-                fragment: Some(urls::decode_path(fragment)).filter(|f| !f.is_empty()),
+                url: Cow::Borrowed(self.page_url),
+                fragment: nonempty(urls::decode_path(fragment)),
             };
         }
         if is_external(destination) {
             return LinkTarget::External;
         }
-        let (path, fragment) = match destination.split_once('#') {
-            Some((path, fragment)) => (path, Some(urls::decode_path(fragment))),
+        // An empty fragment written out (`page.md#`) still overrides a note's own.
+        let (path, fragment) = match urls::find_byte(destination, b'#') {
+            Some(hash) => (
+                &destination[..hash],
+                Some(urls::decode_path(&destination[hash + 1..])),
+            ),
             None => (destination, None),
         };
-        let path = path.split('?').next().unwrap_or(path);
+        let path = urls::find_byte(path, b'?').map_or(path, |query| &path[..query]);
         let Some(target) = urls::join(self.source_dir, &urls::decode_path(path)) else {
             return LinkTarget::Missing { looked_for: None };
         };
-        let internal = |url: &str, fragment: Option<String>| LinkTarget::Internal {
-            url: url.to_string(),
-            fragment: fragment.filter(|f| !f.is_empty()),
-        };
         if let Some(url) = self.targets.document(&target) {
             // A note's URL already carries its fragment; an explicit one in the link wins.
-            return match url.split_once('#') {
-                Some((page, anchor)) => {
-                    internal(page, fragment.or_else(|| Some(anchor.to_string())))
-                }
-                None => internal(url, fragment),
+            let (url, fragment) = match url.split_once('#') {
+                Some((page, anchor)) => (page, fragment.or(Some(Cow::Borrowed(anchor)))),
+                None => (url, fragment),
+            };
+            return LinkTarget::Internal {
+                url: Cow::Borrowed(url),
+                fragment: fragment.and_then(nonempty),
             };
         }
-        if self.targets.is_file(&target) {
-            return internal(&target, fragment);
+        let fragment = fragment.and_then(nonempty);
+        if target.is_empty() || self.targets.is_file(&target) {
+            return LinkTarget::Internal {
+                url: Cow::Owned(target),
+                fragment,
+            };
         }
-        let folder = format!("{}/", target.trim_end_matches('/'));
-        if target.is_empty() {
-            return internal("", fragment);
-        }
+        // The folder's page: `target` with one `/` at its end, made in place.
+        let written = target.len();
+        let mut folder = target;
+        folder.truncate(folder.trim_end_matches('/').len());
+        let bare = folder.len();
+        folder.push('/');
         if self.targets.is_page_url(&folder) {
-            return internal(&folder, fragment);
+            return LinkTarget::Internal {
+                url: Cow::Owned(folder),
+                fragment,
+            };
         }
+        folder.truncate(bare);
+        folder.extend(std::iter::repeat_n('/', written - bare));
         LinkTarget::Missing {
-            looked_for: Some(format!("content/{target}")),
+            looked_for: Some(format!("content/{folder}")),
         }
     }
 }
@@ -389,15 +408,16 @@ impl LinkResolver for PageLinks<'_> {
             // An in-page fragment stays as written.
             LinkTarget::Internal { .. } if destination.starts_with('#') => Resolved::Keep,
             LinkTarget::Internal { url, fragment } => {
-                let fragment =
-                    fragment.map_or_else(String::new, |f| format!("#{}", urls::encode_path(&f)));
-                if url == self.page_url && !fragment.is_empty() {
-                    return Resolved::Rewrite(fragment);
+                let same_page = url == self.page_url;
+                let mut href = match (&fragment, same_page) {
+                    (Some(_), true) => String::new(),
+                    _ => urls::relative(self.page_url, &url, self.index_files),
+                };
+                if let Some(fragment) = fragment {
+                    href.push('#');
+                    urls::push_encoded(&mut href, &fragment);
                 }
-                Resolved::Rewrite(format!(
-                    "{}{fragment}",
-                    urls::relative(self.page_url, &url, self.index_files)
-                ))
+                Resolved::Rewrite(href)
             }
             LinkTarget::External | LinkTarget::Missing { .. } => Resolved::Keep,
         }
@@ -409,14 +429,13 @@ fn is_external(destination: &str) -> bool {
     if destination.is_empty() || destination.starts_with('#') || destination.starts_with('/') {
         return true;
     }
-    match destination.find(':') {
+    match urls::find_byte(destination, b':') {
         Some(colon) => {
-            let scheme = &destination[..colon];
+            let scheme = &destination.as_bytes()[..colon];
             !scheme.is_empty()
                 && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                && !destination[..colon].contains('/')
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
         }
         None => false,
     }
@@ -759,9 +778,9 @@ mod tests {
             page_url: "guide/intro/",
             index_files: false,
         };
-        let internal = |url: &str, fragment: Option<&str>| LinkTarget::Internal {
-            url: url.to_string(),
-            fragment: fragment.map(ToString::to_string),
+        let internal = |url: &'static str, fragment: Option<&'static str>| LinkTarget::Internal {
+            url: url.into(),
+            fragment: fragment.map(Cow::Borrowed),
         };
         assert_eq!(
             links.target("#setup"),

@@ -4,6 +4,8 @@
 //! `guide/images/d.png` a file. Pages link to each other with relative hrefs, so one build works
 //! under any base path and, with `index.html` appended to folder links, from `file://`.
 
+use std::borrow::Cow;
+
 /// The site-relative URL of a Markdown file at `rel` (relative to `content/`).
 ///
 /// `index.md`, `_index.md` and `README.md` stand for their folder; `a/b.md` becomes `a/b/`.
@@ -36,6 +38,31 @@ pub fn parent_dir(rel: &str) -> &str {
     }
 }
 
+/// The non-empty parts of `path` between its slashes. Paths here are a few short parts, so each
+/// is found by a plain byte loop: a `split('/')` searches with `memchr`, whose setup costs more
+/// than the part is long.
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    let mut rest = path;
+    std::iter::from_fn(move || {
+        loop {
+            if rest.is_empty() {
+                return None;
+            }
+            let end = find_byte(rest, b'/').unwrap_or(rest.len());
+            let part = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or("");
+            if !part.is_empty() {
+                return Some(part);
+            }
+        }
+    })
+}
+
+/// The byte offset of the first `byte` (ASCII) in `text`, by a plain loop (see [`segments`]).
+pub fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    text.bytes().position(|b| b == byte)
+}
+
 /// Resolves `link` (a relative path, possibly with `..`) against folder `dir` (`""` or ending in `/`).
 ///
 /// Returns `None` when the link climbs above the top, so it can never point outside the site.
@@ -49,12 +76,12 @@ pub fn join(dir: &str, link: &str) -> Option<String> {
         path.push_str(part);
     }
     let mut joined = String::with_capacity(dir.len() + link.len() + 1);
-    for part in dir.split('/').filter(|p| !p.is_empty()) {
+    for part in segments(dir) {
         push(&mut joined, part);
     }
-    for part in link.split('/') {
+    for part in segments(link) {
         match part {
-            "" | "." => {}
+            "." => {}
             ".." if joined.is_empty() => return None,
             ".." => joined.truncate(joined.rfind('/').unwrap_or(0)),
             other => push(&mut joined, other),
@@ -71,14 +98,16 @@ pub fn join(dir: &str, link: &str) -> Option<String> {
 /// `from` is a page URL (a folder, ending in `/`, or `""`). With `index_files`, links to folders get
 /// `index.html` appended so they work from `file://`.
 pub fn relative(from: &str, to: &str, index_files: bool) -> String {
-    let segments = |path| str::split(path, '/').filter(|p: &&str| !p.is_empty());
     let (mut from_rest, mut to_rest) = (segments(from).peekable(), segments(to).peekable());
     while from_rest.peek().is_some() && from_rest.peek() == to_rest.peek() {
         from_rest.next();
         to_rest.next();
     }
     let to_is_dir = to.is_empty() || to.ends_with('/');
-    let mut href = "../".repeat(from_rest.count());
+    let mut href = String::with_capacity(to.len() + 16);
+    for _ in from_rest {
+        href.push_str("../");
+    }
     let mut descends = false;
     for (i, part) in to_rest.enumerate() {
         if i > 0 {
@@ -123,14 +152,22 @@ fn encode_owned(path: String) -> String {
         return path;
     }
     let mut out = String::with_capacity(path.len() + 8);
+    push_encoded(&mut out, &path);
+    out
+}
+
+/// Appends [`encode_path`] of `path` to `out`.
+pub fn push_encoded(out: &mut String, path: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in path.bytes() {
         if keeps(byte) {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xf)]));
         }
     }
-    out
 }
 
 /// Whether `byte` may stand in an href path as it is.
@@ -139,9 +176,9 @@ fn keeps(byte: u8) -> bool {
 }
 
 /// Decodes `%XX` escapes in a link written by an author, so `my%20page.md` finds `my page.md`.
-pub fn decode_path(path: &str) -> String {
+pub fn decode_path(path: &str) -> Cow<'_, str> {
     if !path.contains('%') {
-        return path.to_string();
+        return Cow::Borrowed(path);
     }
     let bytes = path.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -158,12 +195,87 @@ pub fn decode_path(path: &str) -> String {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every path of up to `most` parts drawn from names, dots, empty parts and non-ASCII, with
+    /// and without a trailing slash.
+    fn sample_paths(most: usize) -> Vec<String> {
+        let parts = ["", "a", "b", "..", ".", "é x"];
+        let mut paths = vec![String::new()];
+        for n in 1..=most {
+            let mut picks = vec![0usize; n];
+            loop {
+                let path: Vec<&str> = picks.iter().map(|&i| parts[i]).collect();
+                paths.push(path.join("/"));
+                paths.push(format!("{}/", path.join("/")));
+                let Some(at) = picks.iter().rposition(|&i| i + 1 < parts.len()) else {
+                    break;
+                };
+                picks[at] += 1;
+                picks[at + 1..].iter_mut().for_each(|i| *i = 0);
+            }
+        }
+        paths
+    }
+
+    #[test]
+    fn join_and_relative_agree_with_splitting_on_slashes() {
+        let split_join = |dir: &str, link: &str| {
+            let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+            for part in link.split('/') {
+                match part {
+                    "" | "." => {}
+                    ".." => {
+                        parts.pop()?;
+                    }
+                    other => parts.push(other),
+                }
+            }
+            let mut joined = parts.join("/");
+            if link.ends_with('/') && !joined.is_empty() {
+                joined.push('/');
+            }
+            Some(joined)
+        };
+        let split_relative = |from: &str, to: &str, index_files: bool| {
+            let from: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
+            let to_parts: Vec<&str> = to.split('/').filter(|p| !p.is_empty()).collect();
+            let common = from
+                .iter()
+                .zip(&to_parts)
+                .take_while(|(a, b)| a == b)
+                .count();
+            let to_is_dir = to.is_empty() || to.ends_with('/');
+            let mut href = "../".repeat(from.len() - common) + &to_parts[common..].join("/");
+            if to_is_dir && common < to_parts.len() {
+                href.push('/');
+            }
+            if to_is_dir && index_files {
+                href.push_str("index.html");
+            } else if href.is_empty() {
+                href.push_str("./");
+            }
+            encode_path(&href)
+        };
+        let shorter = sample_paths(2);
+        for a in &sample_paths(3) {
+            for b in &shorter {
+                assert_eq!(join(a, b), split_join(a, b), "join({a:?}, {b:?})");
+                for index_files in [false, true] {
+                    assert_eq!(
+                        relative(a, b, index_files),
+                        split_relative(a, b, index_files),
+                        "relative({a:?}, {b:?}, {index_files})"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn page_urls_are_pretty() {

@@ -354,15 +354,23 @@ fn survey_folder(
     Ok(())
 }
 
-/// Writes `bytes` over the file at `path` in place, then cuts it to their length. Truncating it
-/// to nothing first would cost more: tmpfs frees its pages and allocates them again, and ext4
-/// starts writing the file back on close (its guard against empty files after a crash). A write
-/// cut short leaves a mix of old and new bytes, as a truncating one leaves a cut file: either way
-/// the build fails, and a spare without a manifest has its files compared byte for byte again.
+/// Writes `bytes` over the file at `path` in place, then cuts it to their length if it was
+/// longer. Truncating it to nothing first would cost more: tmpfs frees its pages and allocates
+/// them again, and ext4 starts writing the file back on close (its guard against empty files
+/// after a crash). A write cut short leaves a mix of old and new bytes, as a truncating one
+/// leaves a cut file: either way the build fails, and a spare without a manifest has its files
+/// compared byte for byte again.
 fn overwrite(folder: &Folder, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = folder.open_existing_for_writing(rel)?;
+    // Asking the size costs less than cutting the file to the length it has: most rewritten
+    // pages are as long as before, or longer.
+    let old_len = file.metadata()?.len();
     file.write_all(bytes)?;
-    file.set_len(bytes.len() as u64)
+    let len = bytes.len() as u64;
+    if old_len > len {
+        file.set_len(len)?;
+    }
+    Ok(())
 }
 
 /// Whether the file at `path` holds exactly `bytes` (size first: most changes change it).
