@@ -560,16 +560,26 @@ impl Summarizer {
     }
 }
 
-/// `text`'s words with one space between them. ASCII text (most) is split without decoding
-/// characters; vertical tab is the one ASCII space the two splits disagree on.
+/// `text`'s words with one space between them. ASCII text (most) is collapsed byte by byte; vertical
+/// tab is the one ASCII byte that `char::is_whitespace` counts as a space and the ASCII test does not.
 fn collapse_whitespace(text: &str) -> String {
     let mut collapsed = String::with_capacity(text.len());
-    let words: Box<dyn Iterator<Item = &str>> = if text.bytes().all(|b| b.is_ascii() && b != 0x0B) {
-        Box::new(text.split_ascii_whitespace())
-    } else {
-        Box::new(text.split_whitespace())
-    };
-    for word in words {
+    if text.bytes().all(|b| b.is_ascii() && b != 0x0B) {
+        let mut space = false;
+        for byte in text.bytes() {
+            if byte.is_ascii_whitespace() {
+                space = !collapsed.is_empty();
+            } else {
+                if space {
+                    collapsed.push(' ');
+                    space = false;
+                }
+                collapsed.push(char::from(byte));
+            }
+        }
+        return collapsed;
+    }
+    for word in text.split_whitespace() {
         if !collapsed.is_empty() {
             collapsed.push(' ');
         }

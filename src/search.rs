@@ -101,7 +101,9 @@ pub fn data_script(variable: &str, value: &impl Serialize) -> String {
 }
 
 fn escape_json(json: String) -> String {
-    if !json.contains("</") && !json.contains(['\u{2028}', '\u{2029}']) {
+    // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8: a byte search finds any candidate.
+    let bytes = json.as_bytes();
+    if memchr::memmem::find(bytes, b"</").is_none() && memchr::memchr(0xE2, bytes).is_none() {
         return json;
     }
     json.replace("</", "<\\/")
