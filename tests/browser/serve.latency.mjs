@@ -54,7 +54,7 @@ const file = path.join(site.dir, args.file);
 const original = readFileSync(file, "utf8");
 const latencies = [];
 // Per run, milliseconds after the save: the "rebuilt" line, the page's reload request and its
-// DOMContentLoaded (when it reloaded rather than updated in place), and the new text shown.
+// DOMContentLoaded (when it reloaded rather than updated in place), and the new text shown (painted).
 const phases = { rebuilt: [], request: [], domcontentloaded: [], shown: [] };
 let marks = {};
 page.on("request", (request) => {
@@ -68,13 +68,17 @@ try {
     const marker = `latency-marker-${run}-${Date.now()}`;
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
     writeFileSync(temp, `${original}\n${marker}\n`);
-    const reloaded = waitForText(marker);
+    await watchForText(marker);
+    const shownAt = shownTime(marker);
     marks = {};
     const before = lines.length;
     const t0 = performance.now();
+    const savedAt = Date.now();
     renameSync(temp, file);
-    await reloaded;
-    const t1 = performance.now();
+    const seenAt = await shownAt;
+    // In the page's own time when it updated in place (see watchForText), else when this
+    // process saw the reloaded page show it.
+    const t1 = seenAt === null ? performance.now() : t0 + (seenAt - savedAt);
     latencies.push(t1 - t0);
     const rebuiltAt = lineTimes.slice(before).find((_, i) => lines[before + i].startsWith("rebuilt in"));
     if (rebuiltAt !== undefined) phases.rebuilt.push(rebuiltAt - t0);
@@ -90,11 +94,40 @@ try {
   site.cleanup();
 }
 
-/** Resolves when the open page shows `text`, checked every 2 ms (reloaded or updated in place). */
-function waitForText(text) {
-  return page.waitForFunction((t) => document.body?.innerText.includes(t), text, {
-    polling: 2,
-    timeout: 120_000,
+/**
+ * Has the open page watch for `text` (see shownTime). The page watches its own DOM with a
+ * MutationObserver and notes the time at the first frame after the text appears, so measuring
+ * costs the page nothing until then: polling `innerText` every few milliseconds lays out the whole
+ * page (its navigation holds thousands of links) each time, and on a slow machine that held up the
+ * update being measured.
+ */
+async function watchForText(text) {
+  await page.evaluate((t) => {
+    window.__latency = new Promise((resolve) => {
+      const seen = () => document.body.textContent.includes(t);
+      const done = () => requestAnimationFrame(() => resolve(Date.now()));
+      if (seen()) return done();
+      const observer = new MutationObserver(() => {
+        if (!seen()) return;
+        observer.disconnect();
+        done();
+      });
+      observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    });
+  }, text);
+}
+
+/**
+ * The wall-clock time (ms) at which the page watching for `text` had it painted, or null when the
+ * page reloaded instead (then once the new page shows it).
+ */
+function shownTime(text) {
+  return page.evaluate(() => window.__latency).catch(async () => {
+    await page.waitForFunction((t) => document.body?.textContent.includes(t), text, {
+      polling: "raf",
+      timeout: 120_000,
+    });
+    return null;
   });
 }
 
