@@ -202,81 +202,6 @@ pub fn decode_path(path: &str) -> Cow<'_, str> {
 mod tests {
     use super::*;
 
-    /// Every path of up to `most` parts drawn from names, dots, empty parts and non-ASCII, with
-    /// and without a trailing slash.
-    fn sample_paths(most: usize) -> Vec<String> {
-        let parts = ["", "a", "b", "..", ".", "é x"];
-        let mut paths = vec![String::new()];
-        for n in 1..=most {
-            let mut picks = vec![0usize; n];
-            loop {
-                let path: Vec<&str> = picks.iter().map(|&i| parts[i]).collect();
-                paths.push(path.join("/"));
-                paths.push(format!("{}/", path.join("/")));
-                let Some(at) = picks.iter().rposition(|&i| i + 1 < parts.len()) else {
-                    break;
-                };
-                picks[at] += 1;
-                picks[at + 1..].iter_mut().for_each(|i| *i = 0);
-            }
-        }
-        paths
-    }
-
-    #[test]
-    fn join_and_relative_agree_with_splitting_on_slashes() {
-        let split_join = |dir: &str, link: &str| {
-            let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-            for part in link.split('/') {
-                match part {
-                    "" | "." => {}
-                    ".." => {
-                        parts.pop()?;
-                    }
-                    other => parts.push(other),
-                }
-            }
-            let mut joined = parts.join("/");
-            if link.ends_with('/') && !joined.is_empty() {
-                joined.push('/');
-            }
-            Some(joined)
-        };
-        let split_relative = |from: &str, to: &str, index_files: bool| {
-            let from: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
-            let to_parts: Vec<&str> = to.split('/').filter(|p| !p.is_empty()).collect();
-            let common = from
-                .iter()
-                .zip(&to_parts)
-                .take_while(|(a, b)| a == b)
-                .count();
-            let to_is_dir = to.is_empty() || to.ends_with('/');
-            let mut href = "../".repeat(from.len() - common) + &to_parts[common..].join("/");
-            if to_is_dir && common < to_parts.len() {
-                href.push('/');
-            }
-            if to_is_dir && index_files {
-                href.push_str("index.html");
-            } else if href.is_empty() {
-                href.push_str("./");
-            }
-            encode_path(&href)
-        };
-        let shorter = sample_paths(2);
-        for a in &sample_paths(3) {
-            for b in &shorter {
-                assert_eq!(join(a, b), split_join(a, b), "join({a:?}, {b:?})");
-                for index_files in [false, true] {
-                    assert_eq!(
-                        relative(a, b, index_files),
-                        split_relative(a, b, index_files),
-                        "relative({a:?}, {b:?}, {index_files})"
-                    );
-                }
-            }
-        }
-    }
-
     #[test]
     fn page_urls_are_pretty() {
         assert_eq!(page_url("index.md"), "");
@@ -345,7 +270,8 @@ mod tests {
             encode_path(&href)
         }
         let dirs = paths(&["a", "b", "."]);
-        let links = paths(&["a", "..", ".", "b c"]);
+        // "" makes doubled slashes, which both skip.
+        let links = paths(&["a", "..", ".", "b c", ""]);
         for dir in dirs.iter().filter(|d| d.is_empty() || d.ends_with('/')) {
             for link in &links {
                 assert_eq!(join(dir, link), plain_join(dir, link), "{dir:?} {link:?}");
