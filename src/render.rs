@@ -259,6 +259,27 @@ impl Renderer<'_> {
         self.templates.render(template, &context, source, size)
     }
 
+    /// [`Renderer::finish`] for a content page: its layout is rendered with the templates' marker
+    /// in place of its HTML, which then goes where the marker came out (see
+    /// [`crate::templates::Templates::content_marker`]); through the template engine when the
+    /// templates use `page.content` otherwise, or the layout did not print it once.
+    fn finish_page(
+        &self,
+        template: &str,
+        mut context: TemplateContext<'_>,
+        source: &Path,
+    ) -> Result<String, Diagnostic> {
+        if let Some(marker) = self.templates.content_marker() {
+            let content = std::mem::replace(&mut context.page.content, marker.to_string());
+            let rendered = self.finish(template, &context, source)?;
+            if let Some(html) = self.templates.fill_content(&rendered, &content) {
+                return Ok(html);
+            }
+            context.page.content = content;
+        }
+        self.finish(template, &context, source)
+    }
+
     /// Renders one content page: Markdown, then its layout (with the guide, on a guide's page).
     pub fn page(&self, page: &Page) -> Result<RenderedPage, Diagnostic> {
         let doc = &page.doc;
@@ -311,7 +332,7 @@ impl Renderer<'_> {
             // each, however many pages show them.
             warnings.extend(crate::guide::memo::warnings(guide));
         }
-        let html = self.finish(&format!("{}.html", page.layout), &context, &doc.source)?;
+        let html = self.finish_page(&format!("{}.html", page.layout), context, &doc.source)?;
         Ok(RenderedPage {
             output: output_path(&page.url),
             html,
@@ -513,6 +534,42 @@ mod tests {
             let whole = Context::from_serialize(&context).expect("serialize");
             assert_eq!(context.to_tera().expect("context"), whole);
             context.index_file = "";
+        }
+    }
+
+    /// The example site's pages, guide page included, come out the same whether their HTML is
+    /// filled in after the layout or passed through the template engine.
+    #[test]
+    fn filled_in_pages_equal_pages_rendered_through_the_engine() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let loaded = crate::build::load(root, false).expect("the example site loads");
+        assert!(
+            loaded.templates.content_marker().is_some(),
+            "the built-in theme prints page.content whole"
+        );
+        let through_engine = crate::build::load(root, false)
+            .expect("loads")
+            .templates
+            .without_content_slot();
+        let site = SiteContext::new(&loaded.config);
+        let renderer = |templates| Renderer {
+            site: &site,
+            model: &loaded.site,
+            templates,
+            options: RenderOptions::default(),
+        };
+        let (filled, plain) = (renderer(&loaded.templates), renderer(&through_engine));
+        assert!(loaded.site.pages.iter().any(|p| p.guide.is_some()));
+        for page in &loaded.site.pages {
+            let page = page.with_text().expect("source readable");
+            let want = plain.page(&page).expect("renders").html;
+            assert!(want.len() > 1000, "{}", page.url);
+            assert_eq!(
+                filled.page(&page).expect("renders").html,
+                want,
+                "{}",
+                page.url
+            );
         }
     }
 

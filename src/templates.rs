@@ -10,6 +10,8 @@ use tera::{Context, ErrorKind, Kwargs, State, Tera, Value};
 
 use crate::error::{Diagnostic, Position};
 
+mod slot;
+
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
 }
@@ -105,6 +107,8 @@ pub struct Templates {
     tera: Tera,
     origins: BTreeMap<String, PathBuf>,
     sources: BTreeMap<String, String>,
+    /// What layouts render in place of a page's HTML, when the templates allow (see [`slot`]).
+    content_marker: Option<String>,
 }
 
 impl Templates {
@@ -158,10 +162,13 @@ impl Templates {
             }
         }
         if problems.is_empty() {
+            let content_marker =
+                slot::prints_content_whole(sources.values().map(String::as_str)).then(slot::marker);
             Ok(Templates {
                 tera,
                 origins,
                 sources,
+                content_marker,
             })
         } else {
             Err(problems)
@@ -177,6 +184,25 @@ impl Templates {
             .filter(|name| !SPECIAL_TEMPLATES.contains(&name.as_str()))
             .filter_map(|name| name.strip_suffix(".html"))
             .collect()
+    }
+
+    /// The marker to render in place of a page's HTML, which [`Templates::fill_content`] then
+    /// replaces; `None` when some template uses `page.content` other than by printing it whole.
+    pub fn content_marker(&self) -> Option<&str> {
+        self.content_marker.as_deref()
+    }
+
+    /// `rendered` (a layout rendered with [`Templates::content_marker`] as the page's HTML) with
+    /// `content` in the marker's place; `None` when the marker is not in it exactly once.
+    pub fn fill_content(&self, rendered: &str, content: &str) -> Option<String> {
+        slot::fill(rendered, self.content_marker.as_deref()?, content)
+    }
+
+    /// The same templates, rendering every page's HTML through the template engine.
+    #[cfg(test)]
+    pub(crate) fn without_content_slot(mut self) -> Self {
+        self.content_marker = None;
+        self
     }
 
     /// True when `templates/<name>` exists.

@@ -122,3 +122,66 @@ fn init_scaffolds_a_site_that_builds() {
     let again = upnotes(tmp.path(), &["init", "docs"]);
     assert_eq!(again.code, 2, "refuses a folder that is not empty");
 }
+
+/// Layouts get a page's real HTML however they use it: printed whole (filled in after the layout
+/// is rendered), printed twice, filtered, counted, or not printed at all.
+#[test]
+fn layouts_see_the_real_html_however_they_use_it() {
+    let layouts = [
+        ("whole.html", "[{{ page.content | safe }}]"),
+        (
+            "twice.html",
+            "[{{ page.content | safe }}|{{ page.content | safe }}]",
+        ),
+        ("none.html", "[{{ page.title }}]"),
+        ("counted.html", "[{{ page.content | length }}]"),
+        ("escaped.html", "[{{ page.content }}]"),
+    ];
+    let expected = [
+        ("whole", "[<p>Hello <em>there</em>.</p>\n]"),
+        (
+            "twice",
+            "[<p>Hello <em>there</em>.</p>\n|<p>Hello <em>there</em>.</p>\n]",
+        ),
+        ("none", "[None]"),
+        ("counted", "[29]"),
+        (
+            "escaped",
+            "[&lt;p&gt;Hello &lt;em&gt;there&lt;/em&gt;.&lt;/p&gt;\n]",
+        ),
+    ];
+    // Each set of templates is judged as a whole: alone, and with a layout that counts the HTML.
+    for with_counted in [false, true] {
+        let site = tempfile::tempdir().expect("tempdir");
+        let root = site.path();
+        std::fs::create_dir_all(root.join("content")).expect("content");
+        std::fs::create_dir_all(root.join("templates")).expect("templates");
+        std::fs::write(root.join("upnotes.yaml"), "title: Layouts\n").expect("config");
+        for (name, body) in layouts {
+            if name == "counted.html" && !with_counted {
+                continue;
+            }
+            std::fs::write(root.join("templates").join(name), body).expect("layout");
+            let stem = name.trim_end_matches(".html");
+            let title = format!("{}{}", stem[..1].to_uppercase(), &stem[1..]);
+            std::fs::write(
+                root.join("content").join(format!("{stem}.md")),
+                format!("---\ntitle: {title}\nlayout: {stem}\n---\nHello *there*.\n"),
+            )
+            .expect("page");
+        }
+        let run = upnotes(root, &["build"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        for (stem, want) in expected {
+            if stem == "counted" && !with_counted {
+                continue;
+            }
+            let html = std::fs::read_to_string(root.join("site").join(stem).join("index.html"))
+                .expect("page written");
+            assert_eq!(
+                html, want,
+                "layout {stem}, with a counting layout: {with_counted}"
+            );
+        }
+    }
+}
