@@ -104,16 +104,13 @@ pub fn render_for(
     styling: &'static highlight::Styling,
 ) -> Rendered {
     // Pages of prose, tables and code make an event per 15 to 20 bytes: reserved at once rather
-    // than grown (and copied) seven or eight times.
-    let mut events: Vec<(Event<'_>, Range<usize>)> =
-        Vec::with_capacity(source.text.len() / 12 + 16);
-    events.extend(parse(source.text));
+    // than grown (and copied) seven or eight times; headings and bare URLs add a few.
+    let events = source.text.len() / 12 + 16;
     let mut pass = Pass {
         source,
         links,
         styling,
-        // Headings and bare URLs add events: room for them, or the list is copied once.
-        out: Vec::with_capacity(events.len() + events.len() / 4),
+        out: Vec::with_capacity(events + events / 4),
         warnings: Vec::new(),
         headings: Vec::new(),
         used_ids: HashSet::new(),
@@ -122,8 +119,15 @@ pub fn render_for(
         found: LinkFinder::new(source),
         summary: Summarizer::new(SUMMARY_LIMIT),
     };
-    pass.reserve_explicit_ids(&events);
-    pass.run(events);
+    if may_have_explicit_ids(source.text) {
+        // Explicit ids are reserved before any is generated: the events are read twice.
+        let mut all: Vec<(Event<'_>, Range<usize>)> = Vec::with_capacity(events);
+        all.extend(parse(source.text));
+        pass.reserve_explicit_ids(&all);
+        pass.run(all.into_iter());
+    } else {
+        pass.run(parse(source.text));
+    }
     let mut html = String::with_capacity(html_size(source.text, &pass.out));
     pulldown_cmark::html::push_html(&mut html, pass.out.into_iter());
     let heading_ids = pass.headings.iter().map(|h| h.id.clone()).collect();
@@ -147,6 +151,23 @@ fn parse(text: &str) -> impl Iterator<Item = (Event<'_>, Range<usize>)> {
             .into_offset_iter()
             .peekable(),
     }
+}
+
+/// False when `text` surely has no heading with an explicit id: an attribute block `{... #id}` needs
+/// a `#` after a `{` and before the `}` that closes it (on its line or, in a setext heading's
+/// text, a later one). True may be wrong (`{ # a comment` in code), which only costs a pass.
+fn may_have_explicit_ids(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(open) = memchr::memchr(b'{', &bytes[at..]) {
+        let rest = &bytes[at + open + 1..];
+        match memchr::memchr2(b'#', b'}', rest) {
+            Some(i) if rest[i] == b'#' => return true,
+            Some(i) => at += open + 1 + i + 1,
+            None => return false,
+        }
+    }
+    false
 }
 
 /// Adjacent text events merged into one, as pulldown-cmark's `TextMergeWithOffset` merges them
@@ -289,8 +310,7 @@ impl<'s> Pass<'s, '_> {
         Some((event, range))
     }
 
-    fn run(&mut self, events: Vec<(Event<'s>, Range<usize>)>) {
-        let mut events = events.into_iter();
+    fn run(&mut self, mut events: impl Iterator<Item = (Event<'s>, Range<usize>)>) {
         while let Some((event, range)) = self.next(&mut events) {
             match event {
                 Event::Start(Tag::Heading { .. }) => {
@@ -883,6 +903,31 @@ mod tests {
             &KeepLinks,
         );
         assert_eq!(r.heading_ids, ["setup-1", "setup"]);
+    }
+
+    /// Whenever pulldown-cmark finds an explicit heading id, the quick look said there may be one.
+    #[test]
+    fn explicit_ids_are_never_missed_by_the_quick_look() {
+        let pieces = [
+            "# A", "B", " {", "#x", "}", "\n", "===", "{.c", " #y}", "`{`", "\\{",
+        ];
+        let mut with_ids = 0;
+        for text in crate::testing::sequences(&pieces, 5) {
+            let has_id = Parser::new_ext(&text, options())
+                .any(|e| matches!(e, Event::Start(Tag::Heading { id: Some(_), .. })));
+            if has_id {
+                with_ids += 1;
+                assert!(may_have_explicit_ids(&text), "missed: {text:?}");
+            }
+        }
+        assert!(with_ids > 100, "the inputs have explicit ids: {with_ids}");
+        for code in [
+            "message X {\n  int32 a = 1;\n}\n",
+            "d = {\"a\": 1}\n",
+            "no braces",
+        ] {
+            assert!(!may_have_explicit_ids(code), "{code}");
+        }
     }
 
     #[test]
