@@ -124,45 +124,49 @@ fn init_scaffolds_a_site_that_builds() {
 }
 
 /// Layouts get a page's real HTML however they use it: printed whole (filled in after the layout
-/// is rendered), printed twice, filtered, counted, or not printed at all.
+/// is rendered), printed twice, not printed at all, or used any other way: counted, escaped, stored
+/// by a `set` block (which makes every layout of the site get it through the engine).
 #[test]
 fn layouts_see_the_real_html_however_they_use_it() {
-    let layouts = [
-        ("whole.html", "[{{ page.content | safe }}]"),
-        (
-            "twice.html",
-            "[{{ page.content | safe }}|{{ page.content | safe }}]",
-        ),
-        ("none.html", "[{{ page.title }}]"),
-        ("counted.html", "[{{ page.content | length }}]"),
-        ("escaped.html", "[{{ page.content }}]"),
-    ];
-    let expected = [
-        ("whole", "[<p>Hello <em>there</em>.</p>\n]"),
+    let html = "<p>Hello <em>there</em>.</p>\n";
+    let whole: [(&str, &str, String); 3] = [
+        ("whole", "[{{ page.content | safe }}]", format!("[{html}]")),
         (
             "twice",
-            "[<p>Hello <em>there</em>.</p>\n|<p>Hello <em>there</em>.</p>\n]",
+            "[{{ page.content | safe }}|{{ page.content | safe }}]",
+            format!("[{html}|{html}]"),
         ),
-        ("none", "[None]"),
-        ("counted", "[29]"),
+        ("none", "[{{ page.title }}]", "[None]".to_string()),
+    ];
+    let others: [(&str, &str, String); 3] = [
         (
             "escaped",
-            "[&lt;p&gt;Hello &lt;em&gt;there&lt;/em&gt;.&lt;/p&gt;\n]",
+            "[{{ page.content }}]",
+            "[&lt;p&gt;Hello &lt;em&gt;there&lt;/em&gt;.&lt;/p&gt;\n]".to_string(),
+        ),
+        (
+            "counted",
+            "[{{ page.content | length }}|{{ page.content | safe }}]",
+            format!("[29|{html}]"),
+        ),
+        (
+            "captured",
+            "{% set body %}{{ page.content | safe }}{% endset %}[{{ body | length }}|{{ body | safe }}]",
+            format!("[29|{html}]"),
         ),
     ];
-    // Each set of templates is judged as a whole: alone, and with a layout that counts the HTML.
-    for with_counted in [false, true] {
+    // Each set of templates is judged as a whole: alone, and with each layout that needs the value.
+    for extra in [None, Some(0), Some(1), Some(2)] {
         let site = tempfile::tempdir().expect("tempdir");
         let root = site.path();
         std::fs::create_dir_all(root.join("content")).expect("content");
         std::fs::create_dir_all(root.join("templates")).expect("templates");
         std::fs::write(root.join("upnotes.yaml"), "title: Layouts\n").expect("config");
-        for (name, body) in layouts {
-            if name == "counted.html" && !with_counted {
-                continue;
-            }
-            std::fs::write(root.join("templates").join(name), body).expect("layout");
-            let stem = name.trim_end_matches(".html");
+        let layouts: Vec<&(&str, &str, String)> =
+            whole.iter().chain(extra.map(|i| &others[i])).collect();
+        for (stem, body, _) in &layouts {
+            std::fs::write(root.join("templates").join(format!("{stem}.html")), body)
+                .expect("layout");
             let title = format!("{}{}", stem[..1].to_uppercase(), &stem[1..]);
             std::fs::write(
                 root.join("content").join(format!("{stem}.md")),
@@ -172,16 +176,10 @@ fn layouts_see_the_real_html_however_they_use_it() {
         }
         let run = upnotes(root, &["build"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        for (stem, want) in expected {
-            if stem == "counted" && !with_counted {
-                continue;
-            }
-            let html = std::fs::read_to_string(root.join("site").join(stem).join("index.html"))
+        for (stem, _, want) in &layouts {
+            let written = std::fs::read_to_string(root.join("site").join(stem).join("index.html"))
                 .expect("page written");
-            assert_eq!(
-                html, want,
-                "layout {stem}, with a counting layout: {with_counted}"
-            );
+            assert_eq!(&written, want, "layout {stem}, beside {extra:?}");
         }
     }
 }

@@ -60,7 +60,8 @@ fn template_prints_content_whole(source: &str) -> bool {
             return false;
         };
         let code = &source[code_start..code_end];
-        if !code_is_allowed(code, kind == b'{') {
+        let printed = kind == b'{';
+        if !code_is_allowed(code, printed) || (!printed && opens_capture(code)) {
             return false;
         }
         at = code_end + 2;
@@ -147,6 +148,33 @@ fn code_is_allowed(code: &str, printed: bool) -> bool {
     true
 }
 
+/// Whether the code of a `{% %}` starts a section whose output is captured rather than written:
+/// a filter section (`{% filter upper %}`), a `set` block (`{% set body %}`), a component called
+/// with a body (`{% <Card> %}`). The page's HTML printed inside one would be filtered, stored or
+/// handed on, which the marker cannot stand for; where it is printed is not followed across
+/// blocks and includes, so any of them anywhere refuses the set.
+fn opens_capture(code: &str) -> bool {
+    let code = code.strip_prefix('-').unwrap_or(code).trim_start();
+    if code.starts_with('<') {
+        return true;
+    }
+    let word_len = |text: &str| {
+        text.bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count()
+    };
+    let first = &code[..word_len(code)];
+    match first {
+        "filter" => true,
+        "set" | "set_global" => {
+            let rest = code[first.len()..].trim_start();
+            let after_name = rest[word_len(rest)..].trim_start();
+            !after_name.starts_with('=')
+        }
+        _ => false,
+    }
+}
+
 /// The field read right after `page` (`.title`, `?.url`), if that is what follows.
 fn field_after(rest: &str) -> Option<&str> {
     let rest = rest.strip_prefix('.').or_else(|| rest.strip_prefix("?."))?;
@@ -186,6 +214,8 @@ mod tests {
             "<meta name=\"description\" content=\"{{ site.description }}\"> a page",
             "{{ pages | length }}{{ mypage.content }}{{ page_count }}",
             "{{ \"{{ page }}\" }}",
+            "{% set toc = page.toc %}{%- set_global n = 1 %}{% set x = a | default(value=1) %}",
+            "{{ <upnotes.toc entries={page.toc} depth={1}/> }}",
             "no tags at all { } {x}",
         ] {
             assert!(prints_content_whole([template]), "refused: {template}");
@@ -214,6 +244,11 @@ mod tests {
             "{{ page.title }} {{ unclosed",
             "{{ \"unclosed string }}",
             "{# unclosed comment",
+            "{% filter upper %}{{ page.content | safe }}{% endfilter %}",
+            "{%- filter replace(from=\"h2\", to=\"h3\") %}x{% endfilter %}",
+            "{% set body %}{{ page.content | safe }}{% endset %}{{ body | length }}",
+            "{% set_global body | upper %}x{% endset %}",
+            "{% <Card title=\"x\"> %}{{ page.content | safe }}{% </Card> %}",
         ] {
             assert!(!prints_content_whole([template]), "allowed: {template}");
         }
