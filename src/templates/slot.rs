@@ -3,11 +3,12 @@
 //!
 //! Tera copies every string it is given, and copies it again into its output: for a page of
 //! prose and code, its HTML is most of the bytes, and the two copies cost about a tenth of a
-//! build. When the templates only ever print `page.content` whole, as `{{ page.content | safe }}`,
+//! build on a site of many pages. When the templates only ever print `page.content` whole, as `{{ page.content | safe }}`,
 //! the layout can be rendered with a short marker in its place, and the HTML written where the
-//! marker came out. Any other use of it (a filter, a test, a loop over `page`, the whole context)
-//! needs the real value, so the templates are read first, and a site whose templates use it any
-//! other way renders as before.
+//! marker came out. Any other use of it (a filter, a test, a loop over `page`, the whole context,
+//! output captured by a `set` block, a filter section or a component's body) needs the real value,
+//! so the templates are read first, and a site whose templates use it any other way renders as
+//! before. A layout that does not print the marker exactly once is rendered again with the value.
 
 use std::hash::BuildHasher;
 
@@ -35,7 +36,8 @@ pub fn fill(rendered: &str, marker: &str, content: &str) -> Option<String> {
 
 /// True when every template reaches `page.content` only as `{{ page.content | safe }}`: the page
 /// is named only to read one of its fields (`page.title`, `page?.url`), never passed, looped over
-/// or assigned whole, and the whole context (`__tera_context`) is never asked for. Read as Tera's
+/// or assigned whole, the whole context (`__tera_context`) is never asked for, and no output is
+/// captured (see [`opens_capture`]). Read as Tera's
 /// lexer reads a template (text, `{{ }}`, `{% %}`, `{# #}`, quoted strings); where in doubt (a
 /// `{% raw %}` block is read as code, `page .title` with a space is refused), it says no.
 pub fn prints_content_whole<'a>(sources: impl IntoIterator<Item = &'a str>) -> bool {
