@@ -153,9 +153,10 @@ fn parse(text: &str) -> impl Iterator<Item = (Event<'_>, Range<usize>)> {
     }
 }
 
-/// False when `text` surely has no heading with an explicit id: an attribute block `{... #id}` needs
-/// a `#` after a `{` and before the `}` that closes it (on its line or, in a setext heading's
-/// text, a later one). True may be wrong (`{ # a comment` in code), which only costs a pass.
+/// False when `text` surely has no heading with an explicit id: an attribute block `{... #id}`
+/// needs a `#` after a `{` and before the `}` that closes it (on its line or, in a setext
+/// heading's text, a later one). True may be wrong (`{ # a comment` in code), which only costs a
+/// pass.
 fn may_have_explicit_ids(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut at = 0;
