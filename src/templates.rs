@@ -10,7 +10,7 @@ use tera::{Context, ErrorKind, Kwargs, State, Tera, Value};
 
 use crate::error::{Diagnostic, Position};
 
-mod slot;
+pub mod slot;
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));

@@ -94,6 +94,61 @@ const YAML: &[&str] = &[
     "'x'",
 ];
 
+const TEMPLATE: &[&str] = &[
+    "{{ ",
+    " }}",
+    "{{- ",
+    " -}}",
+    "{% ",
+    " %}",
+    "{%- ",
+    "{# ",
+    " #}",
+    "page.content",
+    "page?.content",
+    "page",
+    ".",
+    "?.",
+    "content",
+    "title",
+    "toc",
+    " | ",
+    "|",
+    "safe",
+    "upper",
+    "length",
+    "trim",
+    "set x = ",
+    "set x ",
+    "set_global y ",
+    "endset",
+    "filter upper",
+    "filter trim",
+    "endfilter",
+    "if ",
+    "else",
+    "endif",
+    "for e in ",
+    "endfor",
+    "x",
+    "e.title",
+    "\"",
+    "'",
+    "`",
+    "raw",
+    "endraw",
+    "__tera_context",
+    "<C>",
+    "</C>",
+    "<p>",
+    "~",
+    " == ",
+    "<!--",
+    "-->",
+    "\\",
+    "\n",
+];
+
 const MARKDOWN: &[&str] = &[
     "# ",
     "## ",
@@ -352,4 +407,15 @@ fn markdown_pages() {
             checks::markdown_page(&data);
         }
     });
+}
+
+#[test]
+fn layouts() {
+    let mut seeds = files(&["themes/default/templates"], &[".html"]);
+    seeds.extend(
+        fuzz_inputs("layout")
+            .into_iter()
+            .filter_map(|b| String::from_utf8(b).ok()),
+    );
+    run(&seeds, TEMPLATE, 3_000, 5, checks::layout);
 }

@@ -301,3 +301,43 @@ fn check_diagnostic(diagnostic: &Diagnostic, text: &str, lines: usize) {
         "one-line message: {shown}"
     );
 }
+
+/// A layout's source: reading it for the content slot never panics, and when the slot would be
+/// used (every use of `page.content` a whole print, the marker printed once), filling the marker
+/// in gives what rendering with the page's HTML gives.
+pub fn layout(source: &str) {
+    use upnotes::templates::slot;
+    if !slot::prints_content_whole([source]) {
+        return;
+    }
+    let mut tera = tera::Tera::new();
+    if tera.add_raw_template("layout.html", source).is_err() {
+        return;
+    }
+    let marker = slot::marker();
+    for html in [
+        "<p>Hello <em>there</em> &amp; more.</p>\n",
+        "",
+        "x",
+        "<h2 id=\"a\">A</h2>",
+    ] {
+        let with = |content: &str| {
+            let mut context = tera::Context::new();
+            let page = serde_json::json!({
+                "title": "T <&>",
+                "url": "a/b/",
+                "content": content,
+                "toc": [{"level": 1, "id": "a", "title": "A", "children": []}],
+            });
+            context.insert("page", &page);
+            context.insert("site", &serde_json::json!({"title": "S", "search": true}));
+            tera.render("layout.html", &context)
+        };
+        let (Ok(rendered), Ok(real)) = (with(&marker), with(html)) else {
+            continue;
+        };
+        if let Some(filled) = slot::fill(&rendered, &marker, html) {
+            assert_eq!(filled, real, "the slot changed the page");
+        }
+    }
+}
