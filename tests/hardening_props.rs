@@ -419,3 +419,61 @@ fn layouts() {
     );
     run(&seeds, TEMPLATE, 3_000, 5, checks::layout);
 }
+
+/// Layouts that always compile, composed from whole constructs around the page's HTML: printed
+/// whole or otherwise, inside conditions, loops, captures, filter sections and raw blocks. The
+/// mutated texts of [`layouts`] rarely compile; these do, so the slot's filling is compared with
+/// the engine's rendering on every one that the slot accepts.
+#[test]
+fn composed_layouts() {
+    fn compose(rng: &mut Rng, depth: usize, out: &mut String) {
+        const LEAVES: &[&str] = &[
+            "{{ page.content | safe }}",
+            "{{- page.content|safe -}}",
+            "{{ page?.content | safe }}",
+            "{{ page.title }}",
+            "<p>text</p>",
+            " ",
+            "{{ page.content | length }}",
+            "{{ page.content | upper }}",
+            "{{ page.content }}",
+            "{{ page | length }}",
+            "{# {{ page.content | wordcount }} #}",
+            "{% raw %}{{ page.content | upper }}{% endraw %}",
+            "{{ \"page.content\" }}",
+            "{% set t = page.title %}{{ t }}",
+        ];
+        const WRAPS: &[(&str, &str)] = &[
+            ("{% if page.toc %}", "{% endif %}"),
+            ("{% if page.title == \"x\" %}{% else %}", "{% endif %}"),
+            ("{% for e in page.toc %}{{ e.title }}", "{% endfor %}"),
+            (
+                "{% set captured %}",
+                "{% endset %}{{ captured | length }}{{ captured | safe }}",
+            ),
+            ("{% filter trim %}", "{% endfilter %}"),
+            ("{% filter upper %}", "{% endfilter %}"),
+        ];
+        for _ in 0..=rng.below(3) {
+            if depth < 3 && rng.below(3) == 0 {
+                let (open, close) = WRAPS[rng.below(WRAPS.len())];
+                out.push_str(open);
+                compose(rng, depth + 1, out);
+                out.push_str(close);
+            } else {
+                out.push_str(rng.pick(LEAVES));
+            }
+        }
+    }
+    let mut rng = Rng(6);
+    let started = Instant::now();
+    for _ in 0..3_000 {
+        let mut layout = String::new();
+        compose(&mut rng, 0, &mut layout);
+        let outcome = std::panic::catch_unwind(|| checks::layout(&layout));
+        assert!(outcome.is_ok(), "failing layout: {layout:?}");
+        if started.elapsed() > BUDGET {
+            break;
+        }
+    }
+}
