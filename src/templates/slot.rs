@@ -38,9 +38,9 @@ pub fn fill(rendered: &str, marker: &str, content: &str) -> Option<String> {
 /// True when every template reaches `page.content` only as `{{ page.content | safe }}`: the page
 /// is named only to read one of its fields (`page.title`, `page?.url`), never passed, looped over
 /// or assigned whole, the whole context (`__tera_context`) is never asked for, and no output is
-/// captured (see [`opens_capture`]). Read as Tera's
-/// lexer reads a template (text, `{{ }}`, `{% %}`, `{# #}`, quoted strings); where in doubt (a
-/// `{% raw %}` block is read as code, `page .title` with a space is refused), it says no.
+/// captured (see [`opens_capture`]). Read as Tera's lexer reads a template (text, `{{ }}`,
+/// `{% %}`, `{# #}`, quoted strings); where in doubt (a `{% raw %}` block is read as code,
+/// `page .title` with a space is refused), it says no.
 pub fn prints_content_whole<'a>(sources: impl IntoIterator<Item = &'a str>) -> bool {
     sources.into_iter().all(template_prints_content_whole)
 }
@@ -131,9 +131,7 @@ fn code_is_allowed(code: &str, printed: bool) -> bool {
             continue;
         }
         let start = at;
-        while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
-            at += 1;
-        }
+        at += word_len(&code[at..]);
         let ident = &code[start..at];
         if ident.starts_with("__tera") {
             return false;
@@ -161,11 +159,6 @@ fn opens_capture(code: &str) -> bool {
     if code.starts_with('<') {
         return true;
     }
-    let word_len = |text: &str| {
-        text.bytes()
-            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-            .count()
-    };
     let first = &code[..word_len(code)];
     match first {
         "filter" => true,
@@ -181,11 +174,15 @@ fn opens_capture(code: &str) -> bool {
 /// The field read right after `page` (`.title`, `?.url`), if that is what follows.
 fn field_after(rest: &str) -> Option<&str> {
     let rest = rest.strip_prefix('.').or_else(|| rest.strip_prefix("?."))?;
-    let len = rest
-        .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        .count();
+    let len = word_len(rest);
     (len > 0).then(|| &rest[..len])
+}
+
+/// The length of the identifier (or number) `text` starts with: ASCII letters, digits and `_`.
+fn word_len(text: &str) -> usize {
+    text.bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count()
 }
 
 /// Whether the code of a `{{ }}` is `page.content | safe` and nothing else (whitespace control
