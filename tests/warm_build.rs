@@ -75,6 +75,52 @@ fn an_edited_page_is_rendered_alone() {
     assert_same_as_fresh_build(site.path());
 }
 
+/// The one file in the working state whose name ends with `suffix`.
+fn state_file(root: &Path, suffix: &str) -> std::path::PathBuf {
+    let found: Vec<_> = std::fs::read_dir(root.join(".upnotes"))
+        .expect("the working state")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    assert_eq!(found.len(), 1, "{suffix}: {found:?}");
+    found.into_iter().next().expect("one")
+}
+
+#[test]
+fn outcomes_that_do_not_match_their_manifest_render_their_pages_again() {
+    let site = support::example_site();
+    build(site.path());
+    let outcomes = state_file(site.path(), ".out.outcomes");
+    let older = std::fs::read(&outcomes).expect("read");
+    let index = site.path().join("content/index.md");
+    let text = std::fs::read_to_string(&index).expect("read");
+    std::fs::write(&index, format!("{text}\n## A heading added later\n")).expect("write");
+    let second = build(site.path());
+    let mut shifted = std::fs::read(&outcomes).expect("read");
+    // The outcomes of the build before, as a crash between two renames would leave them, and
+    // the right ones shifted by a byte: no page is kept on their word unless its bytes are the
+    // ones written for it.
+    shifted.rotate_left(1);
+    for (damaged, all) in [(older, false), (shifted, true)] {
+        std::fs::write(&outcomes, &damaged).expect("write");
+        let report = build(site.path());
+        assert!(report.rendered >= 1, "the home page's outcome changed");
+        if all {
+            assert_eq!(report.rendered, report.pages, "{report:?}");
+        }
+        assert_eq!(report.warnings, second.warnings);
+        assert_same_as_fresh_build(site.path());
+        // Remembered again: the next build keeps its pages.
+        let again = build(site.path());
+        assert!(again.rendered <= with_warnings(&again), "{again:?}");
+    }
+    // Without it, every page renders too.
+    std::fs::remove_file(&outcomes).expect("remove");
+    let report = build(site.path());
+    assert_eq!(report.rendered, report.pages, "{report:?}");
+    assert_same_as_fresh_build(site.path());
+}
+
 #[test]
 fn a_page_edited_back_is_taken_from_the_spare_folder_unwritten() {
     let site = support::example_site();
