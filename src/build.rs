@@ -390,8 +390,8 @@ pub trait Reuse: Sync {
     /// The earlier outcome of `job` when its file on disk is still what rendering it would write;
     /// `None` renders it.
     fn reuse(&self, job: &Job<'_>) -> Option<RenderOutcome>;
-    /// Whether the sink's file at the page's output path already holds its HTML, when known
-    /// without reading it: the page is then written (or left) without comparing bytes.
+    /// Whether the sink's file at the page's output path already holds its HTML, as far as a
+    /// record says: a page said to differ is then written without its file being read first.
     fn holds(&self, page: &render::RenderedPage) -> Option<bool> {
         let _ = page;
         None

@@ -5,8 +5,10 @@
 //! `<name>.out.manifest` the output, `<name>.spare.manifest` the spare folder the next build
 //! writes into (see [`crate::output::Staging`]). Each lists, per rendered page, the fingerprint of its inputs (see
 //! [`crate::serve::fingerprint`]), a hash of its HTML and what the site-wide outputs need of it.
-//! A page whose fingerprint is unchanged is not rendered: the spare's copy is kept when its hash
-//! says it is the same HTML, else the output's copy is taken (checked against its hash).
+//! A page whose fingerprint is unchanged is not rendered: the spare's copy is kept when the
+//! manifest's hash says it is the same HTML and its bytes agree (a hand may have changed the
+//! output since, and that folder is the next build's spare), else the output's copy is taken
+//! (checked against its hash too).
 //!
 //! Anything in doubt renders: another upnotes binary, other build options, other link targets,
 //! a page that had warnings (they must be reported again), a file that does not match its hash.
@@ -259,7 +261,12 @@ impl<'a> Warm<'a> {
     /// when it is the same, else the output's.
     fn place(&self, rel: &str, head: &Head) -> bool {
         let spare_same = self.spare.get(rel) == Some(&head.html);
-        if spare_same && self.staging.keep(rel).unwrap_or(false) {
+        if spare_same
+            && self
+                .staging
+                .keep_if_holding(rel, head.html)
+                .unwrap_or(false)
+        {
             return true;
         }
         let from: PathBuf = self.staging.target().join(rel);

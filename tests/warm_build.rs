@@ -160,15 +160,18 @@ fn output_files_changed_by_hand_and_failed_builds_are_not_trusted() {
     let site = support::example_site();
     build(site.path());
     build(site.path());
-    // Edited in the output by hand: the next build writes the page again.
+    // Edited in the output by hand: the next build writes the page again, and so does the one
+    // after, whose spare folder is the edited output (its manifest is the build's that wrote it).
     let page = site.path().join("site/index.html");
     std::fs::write(&page, "edited by hand").expect("write");
-    build(site.path());
-    assert_ne!(
-        std::fs::read_to_string(&page).expect("read"),
-        "edited by hand"
-    );
-    assert_same_as_fresh_build(site.path());
+    for _ in 0..3 {
+        build(site.path());
+        assert_ne!(
+            std::fs::read_to_string(&page).expect("read"),
+            "edited by hand"
+        );
+        assert_same_as_fresh_build(site.path());
+    }
     // A build that fails half way leaves the spare folder written to; the next good build must
     // not take the spare's files for what its old manifest says they are.
     let index = site.path().join("content/index.md");

@@ -209,7 +209,7 @@ mod tests {
     }
 
     #[test]
-    fn a_write_known_to_be_the_same_leaves_the_spare_file_and_others_are_written() {
+    fn a_write_known_to_differ_is_not_compared_and_one_said_to_be_the_same_is() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let site = tmp.path().join("site");
         let build = |write: &dyn Fn(&Staging)| {
@@ -218,21 +218,39 @@ mod tests {
             write(&staging);
             staging.commit().expect("commit");
         };
-        let both = |staging: &Staging| {
-            staging.write("a/index.html", b"one").expect("write");
-            staging.write("b/index.html", b"two").expect("write");
+        let all = |staging: &Staging| {
+            for (rel, bytes) in [("a", b"one"), ("b", b"two"), ("e", b"six")] {
+                staging
+                    .write(&format!("{rel}/index.html"), bytes)
+                    .expect("write");
+            }
         };
-        // The output and the spare both hold a/ and b/.
-        build(&both);
-        build(&both);
+        // The output and the spare both hold a/, b/ and e/.
+        build(&all);
+        build(&all);
+        let long_ago = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30);
+        let spare = super::staging::STATE_DIR;
+        for entry in std::fs::read_dir(tmp.path().join(spare)).expect("state") {
+            let dir = entry.expect("entry").path();
+            if dir.is_dir() {
+                let a = std::fs::File::options()
+                    .write(true)
+                    .open(dir.join("a/index.html"));
+                a.and_then(|f| f.set_modified(long_ago)).expect("mtime");
+            }
+        }
         build(&|staging| {
-            // Told the spare holds these bytes: trusted, not read, not written.
+            // Said to be the same and so it is: left alone.
             staging
-                .write_known("a/index.html", b"ONE", true)
+                .write_known("a/index.html", b"one", true)
                 .expect("write");
-            // Told it differs: written over, though its length is the same.
+            // Said to differ: written over, though its length is the same.
             staging
                 .write_known("b/index.html", b"TWO", false)
+                .expect("write");
+            // Said to be the same but it is not (changed by hand since): written.
+            staging
+                .write_known("e/index.html", b"SIX", true)
                 .expect("write");
             // A file the spare does not hold is written whatever the caller says, folders and all.
             staging
@@ -240,8 +258,11 @@ mod tests {
                 .expect("write");
         });
         let read = |rel: &str| std::fs::read(site.join(rel)).expect("read");
-        assert_eq!(read("a/index.html"), b"one", "the spare's file kept");
+        let modified = std::fs::metadata(site.join("a/index.html")).and_then(|m| m.modified());
+        assert_eq!(modified.expect("mtime"), long_ago, "the spare's file kept");
+        assert_eq!(read("a/index.html"), b"one");
         assert_eq!(read("b/index.html"), b"TWO");
+        assert_eq!(read("e/index.html"), b"SIX");
         assert_eq!(read("c/d/index.html"), b"new");
     }
 

@@ -94,10 +94,16 @@ impl Staging {
         PathBuf::from(name)
     }
 
-    /// Keeps the spare's file at `rel` as this build's, unwritten; false when the spare has none.
-    pub fn keep(&self, rel: &str) -> Result<bool> {
+    /// Keeps the spare's file at `rel` as this build's, unwritten, when its bytes hash (xxh3) to
+    /// `hash`; false when the spare has no such file. The file is read: a manifest says what a
+    /// build left in the folder, not what a hand may have changed since.
+    pub fn keep_if_holding(&self, rel: &str, hash: u64) -> Result<bool> {
         self.path_for(rel)?;
-        Ok(self.claim(rel))
+        let holding = self
+            .folder
+            .read(rel)
+            .is_ok_and(|bytes| xxhash_rust::xxh3::xxh3_64(&bytes) == hash);
+        Ok(holding && self.claim(rel))
     }
 
     /// The path inside the staging folder for site-relative `rel`, refusing anything that could
@@ -117,12 +123,13 @@ impl Staging {
     }
 
     /// [`Staging::write`] when the caller knows whether the spare's file at `rel` holds `bytes`
-    /// (`same`): it trusts that instead of reading the file. (A build knows it from the spare's
-    /// manifest, which it trusts for the pages it keeps too; see [`crate::warm`].)
+    /// (`same`), from the spare's manifest (see [`crate::warm`]). A difference is taken on its
+    /// word: the file is written without being read. Sameness is not: the file is compared, as
+    /// a hand may have changed it since the manifest was written.
     pub fn write_known(&self, rel: &str, bytes: &[u8], same: bool) -> Result<()> {
         let path = self.path_for(rel)?;
         let held = self.claim(rel);
-        if held && same {
+        if held && same && holds(&path, bytes) {
             return Ok(());
         }
         self.put(rel, &path, bytes, held)
