@@ -184,6 +184,7 @@ fn build_from(options: &BuildOptions, started: Instant) -> Result<BuildReport> {
         templates: &templates,
         options: RenderOptions {
             index_files: options.offline,
+            unsettled_links_only: true,
         },
     };
     let progress = crate::progress::Progress::on_stderr(jobs(&site).len(), "pages");

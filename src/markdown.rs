@@ -26,6 +26,13 @@ pub enum Resolved {
 pub trait LinkResolver {
     /// Resolves one link or image destination as written by the author.
     fn resolve(&self, destination: &str) -> Resolved;
+
+    /// [`LinkResolver::resolve`], and whether the link is settled: no check against the same
+    /// targets can find it broken (it leads outside the site, or to a page or file of it with no
+    /// fragment, whose anchors do not matter). By default nothing is.
+    fn resolve_settled(&self, destination: &str) -> (Resolved, bool) {
+        (self.resolve(destination), false)
+    }
 }
 
 /// A resolver that keeps every link as written.

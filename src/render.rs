@@ -128,6 +128,12 @@ impl TemplateContext<'_> {
 pub struct RenderOptions {
     /// Append `index.html` to folder links (offline bundles).
     pub index_files: bool,
+    /// Leave settled links (see [`crate::markdown::LinkResolver::resolve_settled`]) out of each
+    /// page's found links: for a build, which checks links against the targets it rendered with
+    /// (and keeps a page's found links only for builds with the same targets). Not for `serve`,
+    /// whose targets change between rebuilds, or `check --external`, which fetches external
+    /// links.
+    pub unsettled_links_only: bool,
 }
 
 /// A rendered page: its HTML and the warnings found on the way.
@@ -164,6 +170,8 @@ impl RenderedPage {
 pub(crate) struct Recorder<'a> {
     inner: &'a dyn LinkResolver,
     seen: std::cell::RefCell<Vec<(String, Resolved)>>,
+    /// Indices in `seen` of the settled destinations.
+    settled: std::cell::RefCell<Vec<usize>>,
 }
 
 impl<'a> Recorder<'a> {
@@ -172,6 +180,21 @@ impl<'a> Recorder<'a> {
         Recorder {
             inner,
             seen: std::cell::RefCell::default(),
+            settled: std::cell::RefCell::default(),
+        }
+    }
+
+    /// Removes from `found` the links whose destinations resolved as settled.
+    fn drop_settled(&self, found: &mut Vec<(crate::error::Position, String)>) {
+        let seen = self.seen.borrow();
+        let settled: std::collections::HashSet<&str> = self
+            .settled
+            .borrow()
+            .iter()
+            .filter_map(|&i| seen.get(i).map(|(destination, _)| destination.as_str()))
+            .collect();
+        if !settled.is_empty() {
+            found.retain(|(_, destination)| !settled.contains(destination.as_str()));
         }
     }
 
@@ -183,10 +206,12 @@ impl<'a> Recorder<'a> {
 
 impl LinkResolver for Recorder<'_> {
     fn resolve(&self, destination: &str) -> Resolved {
-        let resolved = self.inner.resolve(destination);
-        self.seen
-            .borrow_mut()
-            .push((destination.to_string(), resolved.clone()));
+        let (resolved, settled) = self.inner.resolve_settled(destination);
+        let mut seen = self.seen.borrow_mut();
+        if settled {
+            self.settled.borrow_mut().push(seen.len());
+        }
+        seen.push((destination.to_string(), resolved.clone()));
         resolved
     }
 }
@@ -333,12 +358,16 @@ impl Renderer<'_> {
             warnings.extend(crate::guide::memo::warnings(guide));
         }
         let html = self.finish_page(&format!("{}.html", page.layout), context, &doc.source)?;
+        let mut found_links = rendered.links;
+        if self.options.unsettled_links_only {
+            recorder.drop_settled(&mut found_links);
+        }
         Ok(RenderedPage {
             output: output_path(&page.url),
             html,
             warnings,
             links: recorder.into_links(),
-            found_links: rendered.links,
+            found_links,
             summary: Some(rendered.summary),
             html_hash: std::cell::OnceCell::new(),
         })

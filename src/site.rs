@@ -316,8 +316,8 @@ pub struct PageLinks<'a> {
 }
 
 /// Where a link written in a page leads. URLs and fragments are borrowed from the site model or
-/// the link where they can be: every link of every page is resolved, twice (rendering and the
-/// link check).
+/// the link where they can be: every link of every page is resolved when it renders (and again
+/// by the link check, unless the build left it out as settled).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkTarget<'a> {
     /// Not ours to check: a URL with a scheme, an absolute path, an empty link.
@@ -402,9 +402,10 @@ impl<'a> PageLinks<'a> {
     }
 }
 
-impl LinkResolver for PageLinks<'_> {
-    fn resolve(&self, destination: &str) -> Resolved {
-        match self.target(destination) {
+impl PageLinks<'_> {
+    /// The href of a link to `destination`, which leads to `target`.
+    fn rewrite(&self, destination: &str, target: LinkTarget<'_>) -> Resolved {
+        match target {
             // An in-page fragment stays as written.
             LinkTarget::Internal { .. } if destination.starts_with('#') => Resolved::Keep,
             LinkTarget::Internal { url, fragment } => {
@@ -421,6 +422,21 @@ impl LinkResolver for PageLinks<'_> {
             }
             LinkTarget::External | LinkTarget::Missing { .. } => Resolved::Keep,
         }
+    }
+}
+
+impl LinkResolver for PageLinks<'_> {
+    fn resolve(&self, destination: &str) -> Resolved {
+        self.rewrite(destination, self.target(destination))
+    }
+
+    fn resolve_settled(&self, destination: &str) -> (Resolved, bool) {
+        let target = self.target(destination);
+        let settled = matches!(
+            target,
+            LinkTarget::External | LinkTarget::Internal { fragment: None, .. }
+        );
+        (self.rewrite(destination, target), settled)
     }
 }
 
@@ -659,6 +675,34 @@ mod tests {
             index_files: false,
         }
         .resolve(dest)
+    }
+
+    #[test]
+    fn settled_links_are_those_no_check_can_find_broken() {
+        let targets = targets();
+        let links = PageLinks {
+            targets: Targets::new(&targets, &[]),
+            source_dir: "guide/",
+            page_url: "guide/intro/",
+            index_files: false,
+        };
+        for (dest, settled) in [
+            ("https://example.org/", true),
+            ("/absolute/", true),
+            ("", true),
+            ("intro.md", true),
+            ("0.28.x/precision.md", false),
+            ("images/d.png", true),
+            ("_index.md", true),
+            ("intro.md#setup", false),
+            ("#setup", false),
+            ("missing.md", false),
+            ("../../outside.md", false),
+        ] {
+            let (resolved, got) = links.resolve_settled(dest);
+            assert_eq!(got, settled, "{dest}");
+            assert_eq!(resolved, links.resolve(dest), "{dest}");
+        }
     }
 
     /// A site of pages from `(path, front matter)` pairs, sorted by path as `assemble` leaves them.

@@ -49,12 +49,33 @@ fn build_warns_about_broken_links_and_strict_fails() {
     let site = copy_fixture("broken-links");
     let run = upnotes(site.path(), &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // The same problems `check` reports, as warnings: a build leaves the links that cannot be
+    // broken out of its check, and must find every other.
+    let expected = read(fixtures().join("broken-links/expected-check.txt"));
+    let expected = expected.replace(": error: ", ": warning: ");
+    assert!(run.stderr.starts_with(&expected), "{}", run.stderr);
     assert_eq!(
         run.stderr.matches(": warning: broken link").count(),
         9,
         "{}",
         run.stderr
     );
+    // Built again with nothing changed, pages are kept with the links they had left to check.
+    let again = upnotes(site.path(), &["build"]);
+    assert!(again.stderr.starts_with(&expected), "{}", again.stderr);
+    // The pages linking to a heading that went away are kept too: their links are checked.
+    let index = site.path().join("content/index.md");
+    let text = read(&index);
+    std::fs::write(&index, text.replace("# Intro", "# Introduction")).expect("write");
+    let renamed = upnotes(site.path(), &["build"]);
+    assert!(
+        renamed
+            .stderr
+            .contains("content/guide.md:11:6: warning: broken link `index.md#intro`"),
+        "{}",
+        renamed.stderr
+    );
+    std::fs::write(&index, text).expect("write");
     std::fs::remove_dir_all(site.path().join("site")).expect("clean");
     let strict = upnotes(site.path(), &["build", "--strict"]);
     assert_eq!(strict.code, 1);
