@@ -271,7 +271,15 @@ pub fn emit(
     } else {
         Spill::new(scratch).map_err(|e| scratch_error(scratch, e))?
     };
-    let rendered = render_all(renderer, Some(sink), reuse, progress, &spill);
+    // The site-wide files that need no page rendered go beside the pages: written after them,
+    // they were the end of the build that only one thread worked on.
+    let (rendered, site_files) = rayon::join(
+        || render_all(renderer, Some(sink), reuse, progress, &spill),
+        || {
+            write_guide_files(sink, site, config)?;
+            write_site_files(sink, site, theme, renderer, config)
+        },
+    );
     let Collected {
         pages,
         records,
@@ -283,17 +291,14 @@ pub fn emit(
         Some(reuse) => reuse.check_links(site, &rendered, &rendered),
         None => links::check(site, &rendered, &rendered, Severity::Warning),
     });
-    // Every page's anchors and links are no longer needed: the site-wide files written next (the
-    // navigation above all) must not come on top of them.
+    // Every page's anchors and links are no longer needed: the search index written next must
+    // not come on top of them.
     drop(rendered);
     if config.search {
         let index = spilled.joined(&search, search::INDEX_SCRIPT);
         sink.write_parts("search-index.js", &index)?;
     }
-    drop((search, spilled));
-    write_guide_files(sink, site, config)?;
-    let files = write_site_files(sink, site, theme, renderer, config)?;
-    Ok((pages, files))
+    Ok((pages, site_files?))
 }
 
 /// The error of a scratch file that cannot be created or written.
