@@ -677,15 +677,20 @@ mod tests {
         .resolve(dest)
     }
 
-    #[test]
-    fn settled_links_are_those_no_check_can_find_broken() {
-        let targets = targets();
-        let links = PageLinks {
-            targets: Targets::new(&targets, &[]),
+    /// The links of the page `guide/intro.md` against `targets`.
+    fn intro_links(targets: &LinkTargets) -> PageLinks<'_> {
+        PageLinks {
+            targets: Targets::new(targets, &[]),
             source_dir: "guide/",
             page_url: "guide/intro/",
             index_files: false,
-        };
+        }
+    }
+
+    #[test]
+    fn settled_links_are_those_no_check_can_find_broken() {
+        let targets = targets();
+        let links = intro_links(&targets);
         for (dest, settled) in [
             ("https://example.org/", true),
             ("/absolute/", true),
@@ -816,12 +821,7 @@ mod tests {
     #[test]
     fn targets_name_pages_fragments_and_missing_files() {
         let targets = targets();
-        let links = PageLinks {
-            targets: Targets::new(&targets, &[]),
-            source_dir: "guide/",
-            page_url: "guide/intro/",
-            index_files: false,
-        };
+        let links = intro_links(&targets);
         let internal = |url: &'static str, fragment: Option<&'static str>| LinkTarget::Internal {
             url: url.into(),
             fragment: fragment.map(Cow::Borrowed),
