@@ -383,7 +383,8 @@ pub struct RenderOutcome {
     /// Warnings found while rendering it (not kept between builds: see [`crate::warm`]).
     #[serde(skip)]
     pub warnings: Vec<Diagnostic>,
-    /// A content page's links, where they are written, for link checking.
+    /// A content page's links, where they are written, for link checking (a build leaves out the
+    /// settled ones: see [`render::RenderOptions::unsettled_links_only`]).
     pub links: Arc<[(crate::error::Position, String)]>,
     /// Its search entries as JSON (see [`search::entry_json`]), joined by commas. (Already JSON:
     /// the manifest of [`crate::warm`] writes it as it is, not as a string escaped again.)

@@ -148,7 +148,8 @@ pub struct RenderedPage {
     /// Each link destination of a content page's Markdown and what it resolved to, so `serve`
     /// can tell whether a change elsewhere in the site alters this page.
     pub links: Vec<(String, Resolved)>,
-    /// Each link destination of a content page's Markdown where it is written, for link checking.
+    /// Each link destination of a content page's Markdown where it is written, for link checking
+    /// (but the settled ones, with [`RenderOptions::unsettled_links_only`]).
     pub found_links: Vec<(crate::error::Position, String)>,
     /// A content page's summary for the search index.
     pub summary: Option<crate::markdown::Summary>,
