@@ -166,8 +166,8 @@ pub struct Warm<'a> {
     staging: &'a Staging,
     /// The output's pages by output path.
     output: HashMap<String, Head>,
-    /// The output's outcomes file, read from for the pages kept.
-    outcomes: Option<File>,
+    /// The output's outcomes file, read from for the pages kept, and its length.
+    outcomes: Option<(File, u64)>,
     /// The spare's pages: output path -> hash of the HTML.
     spare: HashMap<String, u64>,
     /// The next output's manifest, or `None` once writing it failed.
@@ -184,7 +184,9 @@ impl<'a> Warm<'a> {
             || read_heads(&staging.state_file("out.manifest"), key),
             || read_heads(&staging.state_file("spare.manifest"), key),
         );
-        let outcomes = File::open(staging.state_file("out.outcomes")).ok();
+        let outcomes = File::open(staging.state_file("out.outcomes"))
+            .and_then(|file| file.metadata().map(|m| (file, m.len())))
+            .ok();
         // The spare is about to change: its manifest holds only once this build is committed.
         let _ = std::fs::remove_file(staging.state_file("spare.manifest"));
         Warm {
@@ -249,8 +251,13 @@ impl<'a> Warm<'a> {
     fn outcome_of(&self, head: &Head) -> Option<String> {
         use std::os::unix::fs::FileExt;
         let Place { at, len, checksum } = head.outcome;
+        let (file, file_len) = self.outcomes.as_ref()?;
+        // A damaged head must not ask for more memory than the file could fill.
+        if at.checked_add(len)? > *file_len {
+            return None;
+        }
         let mut bytes = vec![0; usize::try_from(len).ok()?];
-        self.outcomes.as_ref()?.read_exact_at(&mut bytes, at).ok()?;
+        file.read_exact_at(&mut bytes, at).ok()?;
         if xxhash_rust::xxh3::xxh3_64(&bytes) != checksum {
             return None;
         }

@@ -75,12 +75,15 @@ fn an_edited_page_is_rendered_alone() {
     assert_same_as_fresh_build(site.path());
 }
 
-/// The one file in the working state whose name ends with `suffix`.
+/// The file of the `site` output's working state whose name ends with `suffix`.
 fn state_file(root: &Path, suffix: &str) -> std::path::PathBuf {
     let found: Vec<_> = std::fs::read_dir(root.join(".upnotes"))
         .expect("the working state")
         .map(|e| e.expect("entry").path())
-        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            name.is_some_and(|n| n.starts_with("site-") && n.ends_with(suffix))
+        })
         .collect();
     assert_eq!(found.len(), 1, "{suffix}: {found:?}");
     found.into_iter().next().expect("one")
@@ -114,11 +117,36 @@ fn outcomes_that_do_not_match_their_manifest_render_their_pages_again() {
         let again = build(site.path());
         assert!(again.rendered <= with_warnings(&again), "{again:?}");
     }
+    // Heads that claim outcomes of an absurd length: no page is kept, nothing is asked of memory.
+    let heads = state_file(site.path(), ".out.manifest");
+    let damaged: Vec<String> = read_lines(&heads)
+        .enumerate()
+        .map(|(i, line)| match i {
+            0 => line,
+            _ => {
+                let mut fields: Vec<&str> = line.split('\t').collect();
+                fields[3] = "fffffffffffffff0";
+                fields.join("\t")
+            }
+        })
+        .collect();
+    std::fs::write(&heads, damaged.join("\n") + "\n").expect("write");
+    let report = build(site.path());
+    assert_eq!(report.rendered, report.pages, "{report:?}");
+    assert_same_as_fresh_build(site.path());
     // Without it, every page renders too.
     std::fs::remove_file(&outcomes).expect("remove");
     let report = build(site.path());
     assert_eq!(report.rendered, report.pages, "{report:?}");
     assert_same_as_fresh_build(site.path());
+}
+
+fn read_lines(path: &Path) -> impl Iterator<Item = String> {
+    let text = std::fs::read_to_string(path).expect("read");
+    text.lines()
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 #[test]
