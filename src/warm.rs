@@ -226,16 +226,19 @@ impl<'a> Warm<'a> {
         }
     }
 
-    /// Adds a page to the next output's manifest: its `head` (whose outcome's place is set
-    /// here) and its `outcome` line.
-    fn remember(&self, head: Head, outcome: &str) {
+    /// Adds a page to the next output's manifest: the page at output path `rel`, the
+    /// fingerprint of its inputs, the hash of its HTML and its `outcome` line.
+    fn remember(&self, rel: String, fingerprint: u64, html: u64, outcome: &str) {
         let head = Head {
+            rel,
+            fingerprint,
+            html,
+            // Where it goes is known once the lock is held (see `Next::append`).
             outcome: Place {
                 at: 0,
                 len: outcome.len() as u64,
                 checksum: xxhash_rust::xxh3::xxh3_64(outcome.as_bytes()),
             },
-            ..head
         };
         if let Ok(mut next) = self.next.lock() {
             let failed = next
@@ -298,7 +301,7 @@ impl Reuse for Warm<'_> {
         if !self.place(&rel, head) {
             return None;
         }
-        self.remember(head.clone(), &line);
+        self.remember(rel, head.fingerprint, head.html, &line);
         self.reused.fetch_add(1, Ordering::Relaxed);
         Some(outcome)
     }
@@ -316,17 +319,8 @@ impl Reuse for Warm<'_> {
         let Some(line) = outcome_line(outcome) else {
             return;
         };
-        let head = Head {
-            rel: job.output(),
-            fingerprint: self.inputs.fingerprint(job),
-            html: page.html_hash(),
-            outcome: Place {
-                at: 0,
-                len: 0,
-                checksum: 0,
-            },
-        };
-        self.remember(head, &line);
+        let fingerprint = self.inputs.fingerprint(job);
+        self.remember(job.output(), fingerprint, page.html_hash(), &line);
     }
 }
 
