@@ -77,12 +77,34 @@ impl Folder {
     }
 }
 
-/// The rest of `file`, in a buffer made for `size` bytes.
-fn read_whole(file: File, size: usize) -> std::io::Result<Vec<u8>> {
+/// The rest of `file`, expected to hold `size` bytes: read in one call when it does. A read that
+/// stops short at exactly `size` bytes is the file's end (a file that grew fills the one byte
+/// more asked for), so the call that finds nothing more is spared; any other size is read on to
+/// its end.
+fn read_whole(mut file: File, size: usize) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    bytes.try_reserve_exact(size)?;
-    // Not `File::read_to_end`, which asks the file system for the size and position again.
-    file.take(u64::MAX).read_to_end(&mut bytes)?;
+    bytes.try_reserve_exact(size.saturating_add(1))?;
+    bytes.resize(size.saturating_add(1), 0);
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => {
+                bytes.truncate(filled);
+                return Ok(bytes);
+            }
+            Ok(read) => {
+                filled += read;
+                if filled == size {
+                    bytes.truncate(filled);
+                    return Ok(bytes);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // Longer than expected: the rest, as `File::read_to_end` reads it.
+    file.read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -111,6 +133,13 @@ mod tests {
                 folder.read_expecting("a/b/c.md", 99).expect("read"),
                 b"hello"
             );
+            for expected in [0, 4, 5, 6] {
+                assert_eq!(
+                    folder.read_expecting("a/b/c.md", expected).expect("read"),
+                    b"hello",
+                    "expecting {expected} bytes"
+                );
+            }
             assert!(folder.read("a/b/missing.md").is_err());
             assert!(folder.open_existing_for_writing("a/b/new.md").is_err());
             let mut file = folder.open_existing_for_writing("a/b/c.md").expect("open");
@@ -120,5 +149,23 @@ mod tests {
             std::fs::write(tmp.path().join("a/b/c.md"), "hello").expect("write");
         }
         assert!(!tmp.path().join("a/b/new.md").exists());
+    }
+
+    #[test]
+    fn files_larger_than_one_read_and_empty_ones_are_read_whole() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let large: Vec<u8> = (0..5_000_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(tmp.path().join("large"), &large).expect("write");
+        std::fs::write(tmp.path().join("empty"), "").expect("write");
+        let folder = Folder::open(tmp.path());
+        assert_eq!(folder.read("large").expect("read"), large);
+        for expected in [0, 1 << 20, large.len(), large.len() + 1] {
+            assert_eq!(
+                folder.read_expecting("large", expected).expect("read"),
+                large
+            );
+        }
+        assert!(folder.read("empty").expect("read").is_empty());
+        assert!(folder.read_expecting("empty", 10).expect("read").is_empty());
     }
 }
