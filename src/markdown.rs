@@ -588,32 +588,26 @@ impl Summarizer {
     }
 }
 
-/// `text`'s words with one space between them. ASCII text (most) is collapsed byte by byte; vertical
-/// tab is the one ASCII byte that `char::is_whitespace` counts as a space and the ASCII test does not.
+/// `text`'s words with one space between them. ASCII text (most) is split on ASCII whitespace, which
+/// is `char::is_whitespace` but for vertical tab: text holding one is split as Unicode text.
 fn collapse_whitespace(text: &str) -> String {
-    let mut collapsed = String::with_capacity(text.len());
     if text.bytes().all(|b| b.is_ascii() && b != 0x0B) {
-        let mut space = false;
-        for byte in text.bytes() {
-            if byte.is_ascii_whitespace() {
-                space = !collapsed.is_empty();
-            } else {
-                if space {
-                    collapsed.push(' ');
-                    space = false;
-                }
-                collapsed.push(char::from(byte));
-            }
-        }
-        return collapsed;
+        join_words(text.split_ascii_whitespace(), text.len())
+    } else {
+        join_words(text.split_whitespace(), text.len())
     }
-    for word in text.split_whitespace() {
-        if !collapsed.is_empty() {
-            collapsed.push(' ');
+}
+
+/// `words` with one space between them.
+fn join_words<'t>(words: impl Iterator<Item = &'t str>, capacity: usize) -> String {
+    let mut joined = String::with_capacity(capacity);
+    for word in words {
+        if !joined.is_empty() {
+            joined.push(' ');
         }
-        collapsed.push_str(word);
+        joined.push_str(word);
     }
-    collapsed
+    joined
 }
 
 /// Every link and image destination in `source` with its position in the file, in document order.
@@ -737,8 +731,13 @@ fn plain_text<'a, 'e: 'a>(events: impl Iterator<Item = &'a Event<'e>>) -> String
 pub fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
     for c in text.trim().chars() {
-        if c.is_alphanumeric() || c == '-' || c == '_' {
+        // ASCII (most headings) without the Unicode tables; the same result.
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
             slug.extend(c.to_lowercase());
+        } else if c == '-' || c == '_' {
+            slug.push(c);
         } else if c == ' ' {
             slug.push('-');
         }
@@ -996,6 +995,24 @@ mod tests {
             )
             .collect();
             assert_eq!(ours, theirs, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn slugs_are_lower_case_words_joined_by_dashes_in_any_script() {
+        for (heading, slug) in [
+            (
+                "Upgrading from 0.27.x to 0.28.x",
+                "upgrading-from-027x-to-028x",
+            ),
+            ("  Snake_case and kebab-case  ", "snake_case-and-kebab-case"),
+            ("Über Straße", "über-straße"),
+            ("ΣΟΦΙΑ Σοφία", "σοφια-σοφία"),
+            ("İstanbul", "i\u{307}stanbul"),
+            ("C++ & Rust!", "c--rust"),
+            ("", ""),
+        ] {
+            assert_eq!(slugify(heading), slug, "{heading:?}");
         }
     }
 
