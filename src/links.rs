@@ -86,10 +86,19 @@ impl FromIterator<String> for AnchorSet {
 /// One SIMD scan per attribute name: this runs over every rendered page, and four `str::find`
 /// passes cost about 5% of a large build.
 pub fn html_anchors(html: &str) -> AnchorSet {
+    // The searchers are made once: making one costs about as much as searching a page with it.
+    static ATTRIBUTES: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::LazyLock::new(|| {
+            [
+                memchr::memmem::Finder::new("id="),
+                memchr::memmem::Finder::new("name="),
+            ]
+        });
     let mut anchors = Vec::new();
     let bytes = html.as_bytes();
-    for attribute in ["id=", "name="] {
-        for at in memchr::memmem::find_iter(bytes, attribute) {
+    for finder in ATTRIBUTES.iter() {
+        let attribute = finder.needle();
+        for at in finder.find_iter(bytes) {
             if at == 0 || !bytes[at - 1].is_ascii_whitespace() {
                 continue;
             }
