@@ -153,13 +153,34 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
 fn build_from(options: &BuildOptions, started: Instant) -> Result<BuildReport> {
     let root = &options.root;
     let site_templates = site_templates(root);
+    let output_options = OutputOptions {
+        force: options.force,
+    };
+    // The output folder is known before the content is read (unless the config cannot be read):
+    // its spare is then surveyed, a folder per page, beside the reading.
+    let planned = options.output.clone().or_else(|| {
+        Config::load(root)
+            .ok()
+            .map(|config| root.join(&config.output))
+    });
+    let (loaded, early) = match &planned {
+        Some(output) => {
+            let (loaded, staging) = rayon::join(
+                || load(root, options.drafts),
+                || Staging::create(root, output, output_options),
+            );
+            (loaded, Some(staging))
+        }
+        None => (load(root, options.drafts), None),
+    };
+    // Content errors come first, as when nothing ran beside the reading.
     let Loaded {
         mut config,
         site,
         theme,
         templates,
         mut diagnostics,
-    } = load(root, options.drafts)?;
+    } = loaded?;
     if let Some(base_url) = &options.base_url {
         config.base_url.clone_from(base_url);
     }
@@ -170,13 +191,14 @@ fn build_from(options: &BuildOptions, started: Instant) -> Result<BuildReport> {
         .output
         .clone()
         .unwrap_or_else(|| root.join(&config.output));
-    let staging = Staging::create(
-        root,
-        &output,
-        OutputOptions {
-            force: options.force,
-        },
-    )?;
+    let staging = match early {
+        // The config read for the plan is the one loaded (unless it changed in between).
+        Some(staging) if planned.as_ref() == Some(&output) => staging?,
+        other => {
+            drop(other);
+            Staging::create(root, &output, output_options)?
+        }
+    };
     let site_context = SiteContext::new(&config);
     let renderer = Renderer {
         site: &site_context,
