@@ -13,10 +13,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
-
-/// The hasher of fingerprints: xxh3, which hashes the short fields of a page several times
-/// quicker than the standard library's SipHash (no key is needed: nothing here is adversarial).
-type DefaultHasher = xxhash_rust::xxh3::Xxh3Default;
 use std::path::Path;
 
 use crate::build::Job;
@@ -26,10 +22,14 @@ use crate::output::Parts;
 use crate::site::{Page, Site, Targets};
 use crate::templates::Theme;
 
+/// The hasher of fingerprints: xxh3, which hashes the short fields of a page several times
+/// quicker than the standard library's SipHash (no key is needed: nothing here is adversarial).
+type FieldHasher = xxhash_rust::xxh3::Xxh3Default;
+
 /// Hashes `value`'s `Debug` text: every field of the model types takes part without listing them
 /// here, so a field added later cannot be forgotten.
-fn debug_hash(hasher: &mut DefaultHasher, value: &dyn fmt::Debug) {
-    struct Feed<'a>(&'a mut DefaultHasher);
+fn debug_hash(hasher: &mut FieldHasher, value: &dyn fmt::Debug) {
+    struct Feed<'a>(&'a mut FieldHasher);
     impl fmt::Write for Feed<'_> {
         fn write_str(&mut self, s: &str) -> fmt::Result {
             self.0.write(s.as_bytes());
@@ -42,7 +42,7 @@ fn debug_hash(hasher: &mut DefaultHasher, value: &dyn fmt::Debug) {
 /// Hashes a page. Its source counts by its text's hash, which also stands for everything parsed
 /// from the text (the front matter, the fallback title); the rest is listed field by field, and
 /// the exhaustive patterns make a field added later a compile error here until it is hashed.
-fn page_hash(hasher: &mut DefaultHasher, page: &Page) {
+fn page_hash(hasher: &mut FieldHasher, page: &Page) {
     let Page {
         doc,
         url,
@@ -79,7 +79,7 @@ fn page_hash(hasher: &mut DefaultHasher, page: &Page) {
 }
 
 /// Hashes a version section the same way: `Debug` without the sources' texts, then the texts.
-fn section_hash(hasher: &mut DefaultHasher, section: &VersionSection) {
+fn section_hash(hasher: &mut FieldHasher, section: &VersionSection) {
     let mut shallow = section.clone();
     let docs = shallow
         .index
@@ -132,7 +132,7 @@ impl Inputs {
         site: &Site,
         templates: HashMap<String, u64>,
     ) -> Self {
-        let mut env = DefaultHasher::new();
+        let mut env = FieldHasher::new();
         debug_hash(&mut env, config);
         drafts.hash(&mut env);
         let guides = site
@@ -150,7 +150,7 @@ impl Inputs {
 
     /// The fingerprint of one rendering job.
     pub fn fingerprint(&self, job: &Job<'_>) -> u64 {
-        let mut hasher = DefaultHasher::new();
+        let mut hasher = FieldHasher::new();
         self.env.hash(&mut hasher);
         let guide = |g: &Guide| self.guides.get(&g.url).copied().unwrap_or_default();
         match job {
@@ -194,7 +194,7 @@ impl Inputs {
 }
 
 fn guide_hash(guide: &Guide) -> u64 {
-    let mut hasher = DefaultHasher::new();
+    let mut hasher = FieldHasher::new();
     let mut shallow = guide.clone();
     shallow.versions = Vec::new();
     debug_hash(&mut hasher, &shallow);
@@ -207,7 +207,7 @@ fn guide_hash(guide: &Guide) -> u64 {
 /// The guide without note bodies and procedures: what the matrix, legend and links of every
 /// version page show.
 fn summary_hash(guide: &Guide) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = FieldHasher::new();
     (
         &guide.dir,
         &guide.url,
@@ -233,11 +233,11 @@ fn summary_hash(guide: &Guide) -> u64 {
 /// no sorting of tens of thousands of paths on every rebuild.
 fn targets_hash(targets: Targets<'_>) -> u64 {
     fn one(item: impl Hash) -> u64 {
-        let mut h = DefaultHasher::new();
+        let mut h = FieldHasher::new();
         item.hash(&mut h);
         h.finish()
     }
-    let mut h = DefaultHasher::new();
+    let mut h = FieldHasher::new();
     for items in [
         &mut targets.documents().map(one) as &mut dyn Iterator<Item = u64>,
         &mut targets.page_urls().map(one),
@@ -311,7 +311,7 @@ pub fn template_hashes(sources: &BTreeMap<String, Vec<u8>>) -> HashMap<String, u
         .iter()
         .filter_map(|(name, text)| Some((*name, parent_of(text)?)))
         .collect();
-    let mut shared = DefaultHasher::new();
+    let mut shared = FieldHasher::new();
     for (name, bytes) in sources {
         if !is_plain_layout(name, &texts, &parents) {
             (name, bytes).hash(&mut shared);
@@ -321,7 +321,7 @@ pub fn template_hashes(sources: &BTreeMap<String, Vec<u8>>) -> HashMap<String, u
     texts
         .keys()
         .map(|name| {
-            let mut h = DefaultHasher::new();
+            let mut h = FieldHasher::new();
             shared.hash(&mut h);
             let mut current = Some((*name).to_string());
             let mut depth = 0;
