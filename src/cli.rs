@@ -38,7 +38,11 @@ pub enum Command {
 /// `upnotes new ...`.
 #[derive(Debug, Subcommand)]
 pub enum NewCommand {
-    /// Write a ready-to-edit note: content/<guide>/<VERSION>/<SLUG>.md.
+    /// Write a ready-to-edit note: `content/<guide>/<VERSION>/<SLUG>.md`.
+    #[command(
+        about = "Write a ready-to-edit note: content/<guide>/<VERSION>/<SLUG>.md",
+        long_about = None
+    )]
     Note(NewNoteArgs),
 }
 

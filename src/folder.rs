@@ -6,7 +6,7 @@
 //! CPU time. Opened relative to their folder, only the part below it is walked.
 //!
 //! Paths given here are relative, with `/` separators, and never climb out (`..`): callers pass
-//! paths they found under the folder, or checked (see [`crate::output::inside`]).
+//! paths they found under the folder, or checked (see `output::inside`).
 
 use std::fs::File;
 use std::io::Read;

@@ -15,7 +15,7 @@
 //! `serve` and `watch` swap the folders too and then change the output in place, so they drop
 //! both manifests ([`forget`]) and the next build starts afresh.
 //! A manifest is two files written while the build goes (so a large site's entries are never all
-//! held twice): its heads (`.manifest`: a JSON line of its key, then a line per page, see [`Head`])
+//! held twice): its heads (`.manifest`: a JSON line of its key, then a line per page, see `Head`)
 //! and its pages' outcomes (`.outcomes`), which a head points into. Opening one reads only the
 //! heads, a tenth of its size; an outcome is read when its page is kept. The spare's needs only its
 //! heads. A manifest takes its place only once its folder is complete: a build that fails leaves

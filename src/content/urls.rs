@@ -58,7 +58,7 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The byte offset of the first `byte` (ASCII) in `text`, by a plain loop (see [`segments`]).
+/// The byte offset of the first `byte` (ASCII) in `text`, by a plain loop (see `segments`).
 pub fn find_byte(text: &str, byte: u8) -> Option<usize> {
     text.bytes().position(|b| b == byte)
 }

@@ -12,7 +12,7 @@
 //! upnotes is compiled), the info string and the code, so a changed highlighter never reads an old
 //! block. Records are only ever appended (one `write` each, with `O_APPEND`, so concurrent builds
 //! do not interleave); a record that fails its checksum, or a torn last record, is a miss. When the
-//! file has grown past [`MAX_FILE`] it is started over.
+//! file has grown past `MAX_FILE` it is started over.
 
 use std::collections::HashMap;
 use std::fs::File;

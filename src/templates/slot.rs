@@ -38,7 +38,7 @@ pub fn fill(rendered: &str, marker: &str, content: &str) -> Option<String> {
 /// True when every template reaches `page.content` only as `{{ page.content | safe }}`: the page
 /// is named only to read one of its fields (`page.title`, `page?.url`), never passed, looped over
 /// or assigned whole, the whole context (`__tera_context`) is never asked for, and no output is
-/// captured (see [`opens_capture`]). Read as Tera's lexer reads a template (text, `{{ }}`,
+/// captured (see `opens_capture`). Read as Tera's lexer reads a template (text, `{{ }}`,
 /// `{% %}`, `{# #}`, quoted strings); where in doubt (a `{% raw %}` block is read as code,
 /// `page .title` with a space is refused), it says no.
 pub fn prints_content_whole<'a>(sources: impl IntoIterator<Item = &'a str>) -> bool {
