@@ -157,12 +157,17 @@ fn build_from(options: &BuildOptions, started: Instant) -> Result<BuildReport> {
         force: options.force,
     };
     // The output folder is known before the content is read (unless the config cannot be read):
-    // its spare is then surveyed, a folder per page, beside the reading.
-    let planned = options.output.clone().or_else(|| {
-        Config::load(root)
-            .ok()
-            .map(|config| root.join(&config.output))
-    });
+    // its spare, when an earlier build left one, is then surveyed (a folder per page) beside the
+    // reading.
+    let planned = options
+        .output
+        .clone()
+        .or_else(|| {
+            Config::load(root)
+                .ok()
+                .map(|config| root.join(&config.output))
+        })
+        .filter(|output| Staging::has_spare(root, output));
     let (loaded, early) = match &planned {
         Some(output) => {
             let (loaded, staging) = rayon::join(

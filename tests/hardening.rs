@@ -110,6 +110,11 @@ fn check_case(name: &str, code: i32, generate: impl FnOnce(&Path)) -> tempfile::
             !project.path().join("site").exists(),
             "{name}: wrote output"
         );
+        // A first build that fails writes nothing, not even its working state.
+        assert!(
+            !project.path().join(".upnotes").exists(),
+            "{name}: wrote .upnotes/"
+        );
     }
     let after = snapshot(project.path());
     let changed: Vec<&String> = before

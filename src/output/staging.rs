@@ -76,6 +76,16 @@ impl Staging {
         })
     }
 
+    /// Whether an earlier build left `target` a spare folder to survey: a build only gains from
+    /// preparing its staging early when there is one, and a first build that fails writes nothing.
+    pub fn has_spare(project_root: &Path, target: &Path) -> bool {
+        let (root, target) = (absolute(project_root), absolute(target));
+        let name = spare_name(&root, &target);
+        state_dir(&root, &target)
+            .join(format!("{name}.spare"))
+            .is_dir()
+    }
+
     /// The folder being written.
     pub fn dir(&self) -> &Path {
         self.folder.path()
